@@ -1,0 +1,1 @@
+"""Architecture Decision Records: the decision catalogue (data) and the writer."""

@@ -1,0 +1,153 @@
+"""Answers: where they come from (files, --data, presets, defaults), how they merge, and checks."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from backend_scaffold.errors import AnswerError, MissingAnswersError
+from backend_scaffold.questions import Question, default_inputs, question_set
+from backend_scaffold.validators import RULES
+
+# Asks one question; gets the question, the suggested value and the answers so far.
+Asker = Callable[[Question, "str | None", dict[str, str]], str]
+
+
+@dataclass(frozen=True)
+class AnswerSources:
+    """Everything the user said, by strength: explicit beats presets beats suggestions."""
+
+    explicit: Mapping[str, str] = field(default_factory=dict)
+    presets: Mapping[str, str] = field(default_factory=dict)
+    suggestions: Mapping[str, str] = field(default_factory=dict)
+    use_defaults: bool = False
+
+
+def parse_data(items: list[str]) -> dict[str, str]:
+    """Turn repeated `--data KEY=VALUE` into a mapping."""
+    data: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise AnswerError(f"--data {item!r}: expected KEY=VALUE, for example --data cache=none")
+        data[key.strip()] = value
+    return data
+
+
+def load_answers_file(path: Path) -> dict[str, str]:
+    """Read a YAML answers file (the same keys as the questions; Copier's `_` keys are ignored)."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AnswerError(f"--answers-file {path}: cannot read it ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise AnswerError(f"--answers-file {path}: not valid YAML ({exc})") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise AnswerError(f"--answers-file {path}: expected a mapping of question: answer")
+    answers: dict[str, str] = {}
+    for key, value in raw.items():
+        if str(key).startswith("_"):
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise AnswerError(f"{key}: expected a text value in {path}, got {value!r}")
+        answers[str(key)] = str(value)
+    return answers
+
+
+def check_keys(root: Path, given: Mapping[str, str]) -> None:
+    """Refuse keys that are not questions of the template."""
+    questions = question_set(root)
+    unknown = sorted(set(given) - set(questions))
+    if unknown:
+        accepted = ", ".join(name for name in questions)
+        raise AnswerError(f"unknown answer key(s): {', '.join(unknown)}; accepted keys: {accepted}")
+
+
+def validate(question: Question, value: str) -> str | None:
+    """The problem with this answer, or None."""
+    if question.choices and value not in question.accepted:
+        return f"must be one of {', '.join(question.accepted)}"
+    rule = RULES.get(question.name)
+    return rule(value) if rule else None
+
+
+def resolve(root: Path, sources: AnswerSources, ask: Asker | None = None) -> dict[str, str]:
+    """Merge the sources into validated answers; ask for the rest, or fail naming every gap."""
+    questions = question_set(root)
+    check_keys(root, {**sources.presets, **sources.explicit})
+    answers: dict[str, str] = {}
+    missing: list[str] = []
+    for question in questions.values():
+        if question.secret or not question.applies(answers):
+            continue
+        value = _value_for(question, sources, answers, ask)
+        if value is None:
+            missing.append(question.name)
+        else:
+            answers[question.name] = value
+    if missing:
+        raise MissingAnswersError(missing)
+    _check_applicable(questions, sources.explicit, answers)
+    _check_values(questions, answers)
+    return answers
+
+
+def _value_for(question: Question, sources: AnswerSources, answers: dict[str, str], ask: Asker | None) -> str | None:
+    name = question.name
+    if name in sources.explicit:
+        return sources.explicit[name]
+    if name in sources.presets and ask is None:
+        return sources.presets[name]
+    suggested = sources.presets.get(name) or sources.suggestions.get(name)
+    if suggested is None and _inputs_known(question, answers):
+        suggested = question.default_for(answers)
+    if ask is not None:
+        return ask(question, suggested, answers)
+    return suggested if sources.use_defaults else None
+
+
+def _inputs_known(question: Question, answers: dict[str, str]) -> bool:
+    """A derived default is only meaningful once the answers it is derived from exist."""
+    return default_inputs(question) <= answers.keys()
+
+
+def _check_applicable(questions: Mapping[str, Question], explicit: Mapping[str, str], answers: dict[str, str]) -> None:
+    for name in explicit:
+        question = questions[name]
+        if name not in answers and not question.secret:
+            raise AnswerError(
+                f"{name}: does not apply to stack {answers.get('stack')!r}; remove it or pick the stack it belongs to"
+            )
+
+
+def _check_values(questions: Mapping[str, Question], answers: dict[str, str]) -> None:
+    problems = []
+    for name, value in answers.items():
+        problem = validate(questions[name], value)
+        if problem:
+            problems.append(f"{name}={value!r}: {problem}")
+    if problems:
+        raise AnswerError("; ".join(problems))
+
+
+def secrets_for(answers: Mapping[str, str], explicit: Mapping[str, str]) -> dict[str, str]:
+    """Per-project secrets: given ones are validated, missing ones generated; never recorded."""
+    if answers.get("auth") != "jwt":
+        return {}
+    secret = explicit.get("jwt_secret") or secrets.token_urlsafe(48)
+    problem = RULES["jwt_secret"](secret)
+    if problem:
+        raise AnswerError(f"jwt_secret: {problem}")
+    return {"jwt_secret": secret}
+
+
+def answers_for_display(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers without secrets, for summaries and --json."""
+    return {key: value for key, value in answers.items() if key != "jwt_secret"}

@@ -1,0 +1,151 @@
+"""Everything the terminal sees: rich tables and trees for people, one JSON document for machines."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from backend_scaffold.adr.records import Record
+    from backend_scaffold.detect import Detection
+    from backend_scaffold.doctor import DoctorResult
+    from backend_scaffold.generate import NewResult
+    from backend_scaffold.presets import GoalPlan
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def emit_json(payload: Any) -> None:
+    """One machine-readable document on stdout."""
+    if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
+        payload = dataclasses.asdict(payload)
+    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+
+
+def error(message: str) -> None:
+    """One line on stderr, no traceback."""
+    _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+
+
+def _tree(root_label: str, files: list[str]) -> Any:
+    from rich.tree import Tree
+
+    tree = Tree(f"[bold]{root_label}[/]")
+    nodes: dict[str, Any] = {"": tree}
+    for file in files:
+        parts = file.split("/")
+        for depth in range(1, len(parts)):
+            key = "/".join(parts[:depth])
+            if key not in nodes:
+                nodes[key] = nodes["/".join(parts[: depth - 1])].add(f"[blue]{parts[depth - 1]}/[/]")
+        nodes["/".join(parts[:-1])].add(parts[-1])
+    return tree
+
+
+def show_goal(plan: GoalPlan) -> None:
+    """What --goal turned into, before any prompt."""
+    console = _console(stderr=True)
+    console.print(f"[bold]Goal:[/] {plan.goal}")
+    for note in plan.notes or ("no preset matched; answers keep their defaults",):
+        console.print(f"  • {note}")
+
+
+def show_new(result: NewResult) -> None:
+    """The summary after `new`: what was made, what ran, and what to type next."""
+    console = _console(stderr=True)
+    verb = "Would create" if result.pretend else "Created"
+    console.print(_tree(f"{result.dest} ({result.stack})", result.files))
+    console.print(f"[bold green]{verb}[/] {len(result.files)} files, {len(result.adrs) - 1} decision records.")
+    for step in result.steps:
+        style = {"ok": "green", "failed": "red", "skipped": "yellow"}[step.status]
+        detail = f": {step.detail}" if step.detail else ""
+        console.print(f"  [{style}]{step.status}[/] {step.command}{detail}")
+    if result.commit:
+        console.print(f"  git: initial commit {result.commit[:12]} on main")
+    elif result.git_note and not result.pretend:
+        console.print(f"  git: not initialised ({result.git_note})")
+    if not result.pretend:
+        console.print("[bold]Next:[/]")
+        for command in (f"cd {result.dest}", "make test", "make run"):
+            console.print(f"  {command}")
+
+
+def show_detect(found: Detection) -> None:
+    """The detection report as a table."""
+    from rich.table import Table
+
+    table = Table(title=f"What {found.path} holds", show_header=False)
+    rows = [
+        ("build files", ", ".join(found.build_files)),
+        ("languages", ", ".join(found.languages)),
+        ("frameworks", ", ".join(found.frameworks)),
+        ("database files", ", ".join(found.database_files)),
+        ("config files", ", ".join(found.config_files)),
+        ("git branch", found.git_branch or ""),
+        ("suggested stack", found.stack or ""),
+        ("prefilled answers", ", ".join(f"{k}={v}" for k, v in found.prefill.items())),
+    ]
+    for label, value in rows:
+        table.add_row(label, value or "[dim]none[/]")
+    console = _console()
+    console.print(table)
+    show_recommendations(found.recommendations, console)
+
+
+def show_recommendations(lines: list[str], console: Console | None = None) -> None:
+    """When no backend stack is found: the stacks we recommend, one line on why each."""
+    if not lines:
+        return
+    console = console or _console(stderr=True)
+    console.print("[bold]No backend stack found here. Recommended:[/]")
+    for line in lines:
+        console.print(f"  • {line}")
+
+
+def show_list(payload: list[dict[str, Any]]) -> None:
+    """Stacks with their questions, defaults and accepted values."""
+    from rich.table import Table
+
+    console = _console()
+    for stack in payload:
+        table = Table(title=f"{stack['id']} — {stack['title']}", title_justify="left")
+        for column in ("question", "default", "accepted", "help"):
+            table.add_column(column)
+        for question in stack["questions"]:
+            table.add_row(
+                question["name"], question["default"] or "", ", ".join(question["accepted"]), question["help"]
+            )
+        console.print(table)
+
+
+def show_doctor(result: DoctorResult) -> None:
+    """Tools found and missing, with install hints."""
+    from rich.table import Table
+
+    table = Table(title="Toolchains")
+    for column in ("stack", "tool", "status", "version", "hint"):
+        table.add_column(column)
+    for check in result.checks:
+        status = "[green]found[/]" if check.found else ("[red]missing[/]" if check.required else "[yellow]optional[/]")
+        table.add_row(check.stack, check.command, status, check.version, "" if check.found else check.install_hint)
+    _console().print(table)
+
+
+def show_records(records: list[Record]) -> None:
+    """The decision log as a table."""
+    from rich.table import Table
+
+    table = Table(title="Architecture decisions")
+    for column in ("ADR", "title", "status", "date"):
+        table.add_column(column)
+    for record in records:
+        table.add_row(f"{record.number:04d}", record.title, record.status, record.date)
+    _console().print(table)

@@ -1,0 +1,142 @@
+"""`new`: resolve answers, render atomically, write the decision log, make the first commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend_scaffold import __version__
+from backend_scaffold.adr.writer import AdrContext, write_decision_log
+from backend_scaffold.answers import AnswerSources, Asker, answers_for_display, resolve, secrets_for
+from backend_scaffold.presets import GoalPlan
+from backend_scaffold.render import (
+    Existing,
+    StepOutcome,
+    check_destination,
+    copier_copy,
+    files_under,
+    place,
+    run_steps,
+    staging_dir,
+)
+from backend_scaffold.stacks import get_stack, template_root
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """Everything `new` was asked to do."""
+
+    dest: Path | None
+    sources: AnswerSources
+    goal: GoalPlan | None = None
+    pretend: bool = False
+    git: bool = True
+    tasks: bool = True
+    existing: Existing = "refuse"
+    ask: Asker | None = None
+
+
+@dataclass(frozen=True)
+class NewResult:
+    """What `new` did (or, with --pretend, would do)."""
+
+    dest: str
+    stack: str
+    answers: dict[str, str]
+    files: list[str]
+    adrs: list[str]
+    steps: list[StepOutcome] = field(default_factory=list)
+    commit: str | None = None
+    git_note: str | None = None
+    pretend: bool = False
+
+
+def today() -> str:
+    """The date records carry; SOURCE_DATE_EPOCH makes it reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
+    return dt.date.today().isoformat()
+
+
+def _adr_context(answers: dict[str, str], goal: GoalPlan | None) -> AdrContext:
+    return AdrContext(
+        answers=answers,
+        stack_title=get_stack(answers["stack"]).title,
+        date=today(),
+        template_version=__version__,
+        goal=goal.goal if goal else None,
+        goal_notes=goal.notes if goal else (),
+    )
+
+
+def _render(
+    folder: Path, answers: dict[str, str], data: dict[str, str], goal: GoalPlan | None, steps: bool
+) -> tuple[list[str], list[StepOutcome]]:
+    copier_copy(template_root(), folder, data)
+    outcomes = run_steps(folder, get_stack(answers["stack"]).post_render) if steps else []
+    adrs = write_decision_log(folder, _adr_context(answers, goal))
+    return [path.relative_to(folder).as_posix() for path in adrs], outcomes
+
+
+def create(request: NewRequest) -> NewResult:
+    """Generate a project as the request says; on any failure the destination is left as it was."""
+    from backend_scaffold import gitops
+
+    if request.dest is not None:
+        check_destination(request.dest.resolve(), request.existing)
+    answers = resolve(template_root(), request.sources, request.ask)
+    dest = (request.dest or Path(answers["project_slug"])).resolve()
+    check_destination(dest, request.existing)
+    data = {**answers, **secrets_for(answers, request.sources.explicit)}
+    shown = answers_for_display(answers)
+    if request.pretend:
+        return _pretend(dest, answers, data, request.goal)
+    fresh = not dest.exists() or not any(dest.iterdir())
+    use_git = request.git and not gitops.inside_work_tree(dest)
+    created_parent = _make_parent(dest)
+    staging = staging_dir(dest)
+    try:
+        adrs, outcomes = _render(staging, answers, data, request.goal, steps=request.tasks)
+        commit = gitops.init_and_commit(staging, _message(answers)) if use_git and fresh else None
+        files = place(staging, dest, request.existing)
+        if use_git and not fresh:
+            commit = gitops.init_and_commit(dest, _message(answers))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created_parent is not None:
+            shutil.rmtree(created_parent, ignore_errors=True)
+        raise
+    note = None if use_git else ("--no-git given" if not request.git else "destination is inside a git work tree")
+    return NewResult(str(dest), answers["stack"], shown, files, adrs, outcomes, commit, note)
+
+
+def _pretend(dest: Path, answers: dict[str, str], data: dict[str, str], goal: GoalPlan | None) -> NewResult:
+    scratch = Path(tempfile.mkdtemp(prefix="backend-scaffold-pretend-"))
+    try:
+        adrs, _ = _render(scratch / "project", answers, data, goal, steps=False)
+        files = files_under(scratch / "project")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    planned = [StepOutcome(" ".join(step), "skipped", "would run") for step in get_stack(answers["stack"]).post_render]
+    return NewResult(str(dest), answers["stack"], answers_for_display(answers), files, adrs, planned, pretend=True)
+
+
+def _make_parent(dest: Path) -> Path | None:
+    """Create missing parents of `dest`; return the topmost one created, to remove on failure."""
+    missing = [parent for parent in dest.parents if not parent.exists()]
+    if not missing:
+        return None
+    dest.parent.mkdir(parents=True)
+    return missing[-1]
+
+
+def _message(answers: dict[str, str]) -> str:
+    return (
+        f"Generate {answers['project_name']} with backend-scaffold {__version__}\n\n"
+        f"Stack: {answers['stack']}. Decisions are recorded in docs/architecture/."
+    )

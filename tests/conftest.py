@@ -1,0 +1,49 @@
+"""Shared helpers: run the real CLI in a subprocess, in temporary folders only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _cli_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+            "SOURCE_DATE_EPOCH": "1795000000",
+            "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CliRunner:
+    """Run `backend-scaffold ARGS...` in tmp_path; returns the completed process."""
+    home = tmp_path / "_home"
+    home.mkdir()
+    (home / "gitconfig").write_text("[user]\n\tname = Test Team\n\temail = team@example.com\n")
+
+    def run(*args: str, cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "backend_scaffold", *args],
+            cwd=cwd or tmp_path,
+            env=_cli_env(home),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    return run
