@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +47,20 @@ def cli(tmp_path: Path) -> CliRunner:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[dict[str, str]]:
+    """URLs of real PostgreSQL, Redis and Kafka servers for this session.
+
+    Reuses DATABASE_URL, CACHE_URL and KAFKA_BROKERS when `python -m tests.infra run` (or `up`)
+    already provides them; otherwise starts the servers here and stops them at the end.
+    """
+    from tests import infra
+
+    provided = {key: os.environ[key] for key in infra.ENV_KEYS.values() if os.environ.get(key)}
+    if len(provided) == len(infra.ENV_KEYS):
+        yield provided
+        return
+    with infra.running() as env:
+        yield env
