@@ -41,7 +41,9 @@ class Decision:
 def _load_yaml(path: Path) -> Any:
     import yaml
 
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    # libyaml's loader when PyYAML was built with it: the catalogue is large enough to notice.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +70,10 @@ def _renderer(variables: dict[str, Any]) -> Any:
     environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
     def render(text: str) -> str:
-        return environment.from_string(text or "").render(**variables).strip()
+        # Most catalogue text is plain prose; compiling it as a template would only cost time.
+        if "{" not in (text or ""):
+            return (text or "").strip()
+        return environment.from_string(text).render(**variables).strip()
 
     return render
 
