@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import CliRunner
 
 from backend_scaffold import __version__
 from backend_scaffold.answers import AnswerSources
 from backend_scaffold.generate import NewRequest, create
+from tests.conftest import CliRunner
 
 
 def test_version(cli: CliRunner) -> None:

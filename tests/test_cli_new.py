@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.conftest import CliRunner
 
 STACKS = ["go-connectrpc", "rust-axum", "java-spring", "python-fastapi"]
