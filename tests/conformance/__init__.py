@@ -1,0 +1,1 @@
+"""The black-box conformance suite: docs/contract.md checked against running services."""

@@ -1,0 +1,173 @@
+"""Contract sections 2, 3, 5 and 8 that need no API resources: probes, metrics, the OpenAPI
+document, problem details for routing errors, request ids, configuration errors, shutdown."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.conformance.conftest import CHECK_NAMES, Service
+from tests.projects import free_port, served
+
+CONTRACT_PATHS = set(
+    yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml").read_text())["paths"]
+)
+PROBLEM = "application/problem+json"
+# Where each dependency is sure not to answer (port 1 on loopback is never served here).
+UNREACHABLE = {
+    "database": ("DATABASE_URL", "postgres://app:app@127.0.0.1:1/app?sslmode=disable"),
+    "cache": ("CACHE_URL", "redis://127.0.0.1:1/0"),
+    "broker": ("KAFKA_BROKERS", "127.0.0.1:1"),
+}
+
+
+def get(service: Service, path: str, **kwargs: object) -> httpx.Response:
+    return httpx.get(f"{service.url}{path}", timeout=10, **kwargs)  # type: ignore[arg-type]
+
+
+def assert_problem(response: httpx.Response, status: int, kind: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    problem: dict[str, object] = response.json()
+    assert problem["type"] == f"urn:problem-type:{kind}"
+    assert problem["status"] == status
+    assert isinstance(problem["title"], str) and problem["title"]
+    return problem
+
+
+def test_healthz_is_ok(service: Service) -> None:
+    response = get(service, "/healthz")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_lists_exactly_the_enabled_dependencies_all_ok(service: Service) -> None:
+    response = get(service, "/readyz")
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ready", "checks": dict.fromkeys(service.readiness_checks, "ok")}
+
+
+@pytest.mark.parametrize("check", sorted(UNREACHABLE))
+def test_readyz_names_an_unreachable_dependency_with_503(service: Service, check: str, tmp_path: Path) -> None:
+    if check not in service.readiness_checks:
+        pytest.skip(f"{check} is not enabled in {service.variant}")
+    variable, url = UNREACHABLE[check]
+    with served(service.running.project, {**service.running.env, variable: url}, tmp_path) as broken:
+        response = httpx.get(f"{broken.url}/readyz", timeout=15)
+        health = httpx.get(f"{broken.url}/healthz", timeout=5)
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert set(body["checks"]) == service.readiness_checks
+    assert body["checks"][check].startswith("error: ")
+    assert all(value == "ok" for name, value in body["checks"].items() if name != check)
+    assert health.status_code == 200, "liveness never depends on dependencies"
+
+
+def test_metrics_histogram_uses_route_templates_and_skips_operations(service: Service) -> None:
+    get(service, "/healthz")
+    get(service, f"/no-such-route/{uuid.uuid4()}")
+
+    response = get(service, "/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert "# TYPE http_server_request_duration_seconds histogram" in text
+    for suffix in ("_bucket", "_sum", "_count"):
+        assert f"http_server_request_duration_seconds{suffix}" in text
+    samples = re.findall(r"^http_server_request_duration_seconds_count\{([^}]*)\}", text, flags=re.MULTILINE)
+    labels = [dict(re.findall(r'(\w+)="([^"]*)"', sample)) for sample in samples]
+    assert any(label.get("http_response_status_code") == "404" for label in labels)
+    for label in labels:
+        assert {"http_request_method", "http_route", "http_response_status_code"} <= set(label)
+        assert label["http_route"] not in {"/healthz", "/readyz", "/metrics", "/openapi.json"}
+        assert "no-such-route" not in label["http_route"], "raw paths must never become label values"
+
+
+def test_openapi_document_is_valid_and_within_the_contract(service: Service) -> None:
+    from openapi_spec_validator import validate
+
+    document = get(service, "/openapi.json").json()
+
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    assert set(document["paths"]) <= CONTRACT_PATHS
+    assert {"/healthz", "/readyz", "/metrics"} <= set(document["paths"])
+
+
+def test_unknown_route_is_a_not_found_problem(service: Service) -> None:
+    response = get(service, "/api/v1/nothing-here")
+
+    problem = assert_problem(response, 404, "not-found")
+    assert problem["instance"] == "/api/v1/nothing-here"
+
+
+def test_wrong_method_is_405_with_allow(service: Service) -> None:
+    response = httpx.delete(f"{service.url}/healthz", timeout=10)
+
+    assert_problem(response, 405, "method-not-allowed")
+    assert "GET" in response.headers["allow"]
+
+
+def test_request_id_is_echoed_into_headers_and_problems(service: Service) -> None:
+    response = get(service, "/api/v1/nothing-here", headers={"X-Request-ID": "conformance-42"})
+
+    assert response.headers["x-request-id"] == "conformance-42"
+    assert response.json()["request_id"] == "conformance-42"
+
+
+def test_request_id_is_generated_when_missing_or_invalid(service: Service) -> None:
+    missing = get(service, "/healthz").headers["x-request-id"]
+    invalid = get(service, "/healthz", headers={"X-Request-ID": "x" * 129}).headers["x-request-id"]
+
+    for generated in (missing, invalid):
+        assert str(uuid.UUID(generated)) == generated
+
+
+def test_no_response_leaks_internals(service: Service) -> None:
+    response = get(service, "/api/v1/nothing-here")
+
+    assert "Traceback" not in response.text and "Exception" not in response.text
+
+
+@pytest.mark.parametrize(("variable", "value"), [("APP_PORT", "http"), ("LOG_LEVEL", "loud")])
+def test_invalid_configuration_stops_start_up_naming_the_variable(service: Service, variable: str, value: str) -> None:
+    env = {**service.running.env, "APP_PORT": str(free_port()), variable: value}
+
+    result = subprocess.run(
+        ["make", "run"], cwd=service.running.project, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+    assert result.returncode != 0
+    assert variable in result.stdout + result.stderr
+
+
+def test_required_dependency_settings_are_validated(service: Service) -> None:
+    required = {"database": "DATABASE_URL", "cache": "CACHE_URL", "broker": "KAFKA_BROKERS"}
+    enabled = [required[check] for check in sorted(service.readiness_checks)]
+    if not enabled:
+        pytest.skip("no dependency is enabled")
+    # Empty, not unset: the variable set in the environment wins over the project's .env.
+    env = {**service.running.env, "APP_PORT": str(free_port()), enabled[0]: ""}
+
+    result = subprocess.run(
+        ["make", "run"], cwd=service.running.project, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+    assert result.returncode != 0
+    assert enabled[0] in result.stdout + result.stderr
+
+
+def test_check_names_cover_every_dependency() -> None:
+    assert set(CHECK_NAMES.values()) == set(UNREACHABLE)
