@@ -64,7 +64,7 @@ def test_secret_lands_only_in_the_ignored_env_file(cli: CliRunner, tmp_path: Pat
     assert ".env.example" in tracked
     assert secret not in (project / ".env.example").read_text()
     grep = subprocess.run(
-        ["git", "-C", str(project), "grep", "-F", secret], capture_output=True, text=True, check=False
+        ["git", "-C", str(project), "grep", "-F", "-e", secret], capture_output=True, text=True, check=False
     )
     assert grep.returncode == 1, grep.stdout
 
