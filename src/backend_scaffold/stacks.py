@@ -46,7 +46,7 @@ STACKS: tuple[Stack, ...] = (
             Tool(
                 "go",
                 "build, test and run buf/protoc plugins pinned as Go tools",
-                "install Go 1.24+ from https://go.dev/dl/ or your package manager",
+                "install Go 1.26.7+ from https://go.dev/dl/ (or let GOTOOLCHAIN fetch it)",
                 ("version",),
             ),
             _MAKE,
@@ -77,7 +77,10 @@ STACKS: tuple[Stack, ...] = (
         why="the largest enterprise ecosystem, with Spring's batteries for data, security and ops",
         tools=(
             Tool(
-                "java", "JDK 17+ to build and run", "apt-get install openjdk-17-jdk (or Temurin 21/25)", ("-version",)
+                "java",
+                "JDK 25 to build and run (generated projects target Java 25)",
+                "install a JDK 25, for example Eclipse Temurin 25, and point JAVA_HOME at it",
+                ("-version",),
             ),
             Tool(
                 "mvn",
