@@ -28,7 +28,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TOGGLES = {"database": ("postgres", "none"), "cache": ("dragonfly", "none"), "messaging": ("redpanda", "none")}
+TOGGLES = {
+    "database": ("postgres", "none"),
+    "cache": ("dragonfly", "none"),
+    "messaging": ("redpanda", "none"),
+    "auth": ("jwt", "none"),
+}
 PROJECT = "orders-service"
 STACKS = {
     # stack: (lock file, lock command, Jinja variable of the project's own entry, its rendered value)

@@ -1,0 +1,1 @@
+"""Alembic migrations: the schema of docs/contract.md section 7."""
