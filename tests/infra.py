@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -30,6 +31,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 KAFKA_VERSION = "4.4.0"
 LOG4J_VERSION = "2.25.2"
@@ -77,7 +79,7 @@ def _as_unprivileged(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args]
 
 
-def _postgres_bin() -> Path:
+def postgres_bin() -> Path:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     if not found:
         raise InfraError("PostgreSQL is not installed: apt-get install postgresql")
@@ -105,7 +107,7 @@ def _check(args: list[str], what: str) -> str:
 
 def start_postgres(root: Path) -> Server:
     """initdb into a private directory, start on a free port, create the `app` role and database."""
-    binaries = _postgres_bin()
+    binaries = postgres_bin()
     # As root the server runs as `postgres`, which cannot enter root's private folders: give it
     # its own directory in the system temporary folder, removed again by stop().
     data = Path(tempfile.mkdtemp(prefix="pg-")) if os.geteuid() == 0 else root / "postgres"
@@ -136,6 +138,16 @@ def start_postgres(root: Path) -> Server:
         _as_unprivileged([str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
         remove=str(data) if os.geteuid() == 0 else "",
     )
+
+
+def fresh_database(url: str, name: str) -> str:
+    """An empty database `name` on the server of `url` (replacing one left by an earlier run); its URL."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
+        raise InfraError(f"not a plain database name: {name!r}")
+    psql = [str(postgres_bin() / "psql"), url, "-v", "ON_ERROR_STOP=1"]
+    _check([*psql, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], f"dropping database {name}")
+    _check([*psql, "-c", f"CREATE DATABASE {name}"], f"creating database {name}")
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def _redis_ping(port: int) -> bool:

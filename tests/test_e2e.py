@@ -8,12 +8,14 @@ projects' own tests and `make run` get the real PostgreSQL, Redis and Kafka of t
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests import infra
 from tests.projects import TOOLS, VARIANTS, generate, require_toolchain, run, served, toolchain_env
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +30,8 @@ def test_generated_project_builds_lints_tests_and_serves(
     require_toolchain(stack)
     env = toolchain_env()
     project = generate(tmp_path, stack, toggles, env)
-    env = {**env, **services}
+    database = infra.fresh_database(services["DATABASE_URL"], re.sub(r"\W", "_", f"e2e_{stack}_{len(toggles)}"))
+    env = {**env, **services, "DATABASE_URL": database}
     run(["make", "lint"], project, env)
     run(["make", "test"], project, env)
     with served(project, env, tmp_path / "logs") as service:

@@ -36,7 +36,7 @@ def _redis(url: str, *commands: list[str]) -> list[bytes]:
 
 
 def _psql(url: str, sql: str) -> str:
-    binary = infra._postgres_bin() / "psql"
+    binary = infra.postgres_bin() / "psql"
     result = subprocess.run(
         [str(binary), url, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql],
         capture_output=True, text=True, check=True,

@@ -6,17 +6,23 @@ Go, Rust and Java join IMPLEMENTED as their issues bring them to the full contra
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 import yaml
 
+from tests import infra
 from tests.projects import VARIANTS, RunningService, generate, require_toolchain, served, toolchain_env
 
 IMPLEMENTED = ("python-fastapi",)
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
+ADMIN_EMAIL = "conformance-admin@example.com"
+ADMIN_PASSWORD = "conformance-admin-password"
+# The suite makes many auth calls from one address; the per-email login limit stays at its default.
+SUITE_ENV = {"ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD, "RATE_LIMIT_AUTH": "100000"}
 
 
 @dataclass
@@ -60,7 +66,9 @@ def service(
     env = toolchain_env()
     project = generate(parent, stack, VARIANTS[variant], env)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    with served(project, {**env, **services}, parent / "logs") as running:
+    database = infra.fresh_database(services["DATABASE_URL"], re.sub(r"\W", "_", f"{stack}_{variant}"))
+    run_env = {**env, **services, "DATABASE_URL": database, **SUITE_ENV}
+    with served(project, run_env, parent / "logs") as running:
         yield Service(stack, variant, answers, running)
         exit_status = running.stop_gracefully()
         assert exit_status == 0, f"SIGTERM must stop the service cleanly (exit 0):\n{running.log()}"

@@ -86,13 +86,15 @@ def test_metrics_histogram_uses_route_templates_and_skips_operations(service: Se
     assert "# TYPE http_server_request_duration_seconds histogram" in text
     for suffix in ("_bucket", "_sum", "_count"):
         assert f"http_server_request_duration_seconds{suffix}" in text
-    samples = re.findall(r"^http_server_request_duration_seconds_count\{([^}]*)\}", text, flags=re.MULTILINE)
+    samples = re.findall(r"^http_server_request_duration_seconds_count\{(.*)\} \S+$", text, flags=re.MULTILINE)
     labels = [dict(re.findall(r'(\w+)="([^"]*)"', sample)) for sample in samples]
     assert any(label.get("http_response_status_code") == "404" for label in labels)
     for label in labels:
         assert {"http_request_method", "http_route", "http_response_status_code"} <= set(label)
         assert label["http_route"] not in {"/healthz", "/readyz", "/metrics", "/openapi.json"}
         assert "no-such-route" not in label["http_route"], "raw paths must never become label values"
+    if any(label["http_route"].startswith("/api/") for label in labels):
+        assert all(re.fullmatch(r"/api/v1/[a-z/{}]+", label["http_route"]) for label in labels if label["http_route"])
 
 
 def test_openapi_document_is_valid_and_within_the_contract(service: Service) -> None:
