@@ -274,6 +274,32 @@ def test_delete_removes_the_user(api: Api) -> None:
     problem(api.call("GET", f"/api/v1/users/{user['id']}", api.admin), 404, "not-found")
 
 
+def redis_cli(service: Service, *args: str) -> str:
+    """A command against the service's own cache (Redis standing in for Dragonfly)."""
+    url = service.running.env["CACHE_URL"]
+    result = subprocess.run(["redis-cli", "-u", url, *args], capture_output=True, text=True, check=True, timeout=30)
+    return result.stdout.strip()
+
+
+def test_user_reads_go_through_the_cache_and_changes_invalidate_it(api: Api) -> None:
+    if not api.service.enabled("cache"):
+        pytest.skip("cache=none")
+    headers, user = api.new_user()
+    key = f"user:{user['id']}"
+
+    first = api.call("GET", f"/api/v1/users/{user['id']}", headers)
+    cached = redis_cli(api.service, "GET", key)
+    ttl = int(redis_cli(api.service, "TTL", key))
+    api.call("PATCH", f"/api/v1/users/{user['id']}", headers, json={"name": "Renamed"})
+    after_change = redis_cli(api.service, "EXISTS", key)
+    reread = api.call("GET", f"/api/v1/users/{user['id']}", headers)
+
+    assert json.loads(cached) == first.json()
+    assert 0 < ttl <= 300
+    assert after_change == "0", "an update deletes the cached entry"
+    assert reread.json()["name"] == "Renamed"
+
+
 # --- 4.3 orders -----------------------------------------------------------------------------
 
 
