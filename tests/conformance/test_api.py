@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -401,3 +402,63 @@ def test_schema_has_the_contract_indexes(api: Api) -> None:
     assert "ON public.orders USING btree (user_id, created_at DESC)" in indexes
     if api.jwt:
         assert "ON public.refresh_tokens USING btree (family_id)" in indexes
+
+
+# --- 6 events -------------------------------------------------------------------------------
+
+
+def consume_about(service: Service, subject: str, count: int, timeout: float = 30) -> list[Any]:
+    """The first `count` records on the orders topic whose CloudEvent subject is `subject`."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": service.running.env["KAFKA_BROKERS"],
+            "group.id": f"conformance-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe(["orders.events"])
+    found: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(found) < count and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error() or message.value() is None:
+                continue
+            if json.loads(message.value()).get("subject") == subject:
+                found.append(message)
+    finally:
+        consumer.close()
+    return found
+
+
+def test_order_events_are_published_as_cloudevents_through_the_outbox(api: Api) -> None:
+    if not api.service.enabled("messaging"):
+        pytest.skip("messaging=none")
+    owner, _ = api.new_user()
+    order = api.place_order(owner)
+    api.call("PATCH", f"/api/v1/orders/{order['id']}/status", owner, json={"status": "cancelled"})
+
+    records = consume_about(api.service, order["id"], 2)
+
+    assert len(records) == 2, "both events arrive"
+    created, changed = (json.loads(record.value()) for record in records)
+    for record in records:
+        assert record.key() == order["id"].encode(), "keyed by order: one partition, in order"
+        assert dict(record.headers() or [])["content-type"] == b"application/cloudevents+json"
+    assert (created["type"], changed["type"]) == ("order.created", "order.status_changed")
+    for event in (created, changed):
+        assert event["specversion"] == "1.0"
+        assert event["source"].endswith("/orders")
+        assert event["datacontenttype"] == "application/json"
+        assert str(uuid.UUID(event["id"])) == event["id"]
+    assert created["id"] != changed["id"]
+    assert created["data"]["total_cents"] == order["total_cents"]
+    assert (changed["data"]["status"], changed["data"]["previous_status"]) == ("cancelled", "pending")
+    if api.service.enabled("database"):
+        published = "SELECT count(*) FROM outbox WHERE aggregate_id = :'id' AND published_at IS NOT NULL"
+        deadline = time.monotonic() + 10
+        while sql(api.service, published, id=order["id"]) != ["2"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert sql(api.service, published, id=order["id"]) == ["2"]
