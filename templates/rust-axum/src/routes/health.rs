@@ -1,4 +1,4 @@
-//! HTTP routes: the probes now, one module per resource as the service grows.
+//! Probes for the orchestrator: liveness and readiness.
 
 use axum::{Json, Router, routing::get};
 use serde::Serialize;
@@ -8,18 +8,18 @@ struct Status {
     status: &'static str,
 }
 
-/// Liveness: the process is up and serving requests.
+/// `GET /healthz`: the process is up and serving requests.
 async fn healthz() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
-/// Readiness: the service can take traffic.
+/// `GET /readyz`: the service can take traffic.
 async fn readyz() -> Json<Status> {
     Json(Status { status: "ready" })
 }
 
 /// The probe routes.
-pub fn health() -> Router {
+pub fn router() -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
