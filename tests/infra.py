@@ -265,7 +265,6 @@ def create_topics(brokers: str, topics: Sequence[str], partitions: int = 3) -> N
 
 def start_kafka(root: Path) -> Server:
     """A single-node KRaft broker+controller on free loopback ports (the Redpanda stand-in)."""
-    libs = kafka_libs()
     workdir = root / "kafka"
     (workdir / "data").mkdir(parents=True)
     port, controller = free_port(), free_port()
@@ -295,8 +294,7 @@ def start_kafka(root: Path) -> Server:
         )
     )
     (workdir / "log4j2.xml").write_text(_LOG4J2)
-    java = [_java(), "-Xms256m", "-Xmx512m", f"-Dlog4j2.configurationFile={workdir / 'log4j2.xml'}",
-            "-cp", f"{libs}/*"]  # fmt: skip
+    java = _kafka_java(workdir)
     cluster = subprocess.run(
         [*java, "kafka.tools.StorageTool", "random-uuid"], capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -304,15 +302,58 @@ def start_kafka(root: Path) -> Server:
         [*java, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster, "-c", str(properties)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    log = root / "kafka.log"
-    with log.open("wb") as out:
+    server = _launch_kafka(workdir, f"127.0.0.1:{port}")
+    create_topics(server.url, TOPICS)
+    return server
+
+
+def _kafka_java(workdir: Path) -> list[str]:
+    return [_java(), "-Xms256m", "-Xmx512m", f"-Dlog4j2.configurationFile={workdir / 'log4j2.xml'}",
+            "-cp", f"{kafka_libs()}/*"]  # fmt: skip
+
+
+def _launch_kafka(workdir: Path, brokers: str) -> Server:
+    """Run the broker formatted in `workdir`; its log is appended beside it, so restarts keep history."""
+    log = workdir.parent / "kafka.log"
+    with log.open("ab") as out:
         process = subprocess.Popen(
-            [*java, "kafka.Kafka", str(properties)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    brokers = f"127.0.0.1:{port}"
+            [*_kafka_java(workdir), "kafka.Kafka", str(workdir / "server.properties")],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     _wait("kafka", lambda: _kafka_ready(brokers), process, log, 120)
-    create_topics(brokers, TOPICS)
     return Server("kafka", brokers, process.pid, str(workdir))
+
+
+class KafkaBroker:
+    """A private broker that a test may halt (an outage: the process stops, the data stays) and resume."""
+
+    def __init__(self, root: Path) -> None:
+        self.server = start_kafka(root)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def halt(self) -> None:
+        _terminate(self.server.pid)
+
+    def resume(self) -> None:
+        """Start again on the same ports and data directory; returns once the broker answers."""
+        self.server = _launch_kafka(Path(self.server.workdir), self.server.url)
+
+
+@contextlib.contextmanager
+def kafka_broker(base: Path | None = None) -> Iterator[KafkaBroker]:
+    """A broker for one test alone, so stopping it disturbs no other test; deleted afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="kafka-", dir=base))
+    broker: KafkaBroker | None = None
+    try:
+        broker = KafkaBroker(root)
+        yield broker
+    finally:
+        if broker is not None:
+            _terminate(broker.server.pid)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 STARTERS = {"postgres": start_postgres, "redis": start_redis, "kafka": start_kafka}

@@ -99,6 +99,33 @@ def test_kafka_delivers_to_a_classic_consumer_group(services: dict[str, str]) ->
         consumer.close()
 
 
+def test_a_halted_broker_refuses_then_resumes_with_its_records(tmp_path: Path) -> None:
+    from confluent_kafka import Consumer, Producer, TopicPartition
+
+    with infra.kafka_broker(tmp_path) as broker:
+        producer = Producer({"bootstrap.servers": broker.url, "enable.idempotence": True})
+        producer.produce(infra.TOPICS[0], key=b"k", value=b"before the outage", partition=0)
+        assert producer.flush(30) == 0
+        port = int(broker.url.rpartition(":")[2])
+
+        broker.halt()
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass
+        broker.resume()
+
+        consumer = Consumer({"bootstrap.servers": broker.url, "group.id": "resume", "enable.auto.commit": False})
+        consumer.assign([TopicPartition(infra.TOPICS[0], 0, 0)])
+        try:
+            message = next(
+                (m for m in (consumer.poll(1.0) for _ in range(60)) if m is not None and m.error() is None), None
+            )
+        finally:
+            consumer.close()
+        assert message is not None and message.value() == b"before the outage"
+        assert broker.url.endswith(f":{port}"), "same address after the restart"
+    assert list(tmp_path.iterdir()) == [], "the broker's files are deleted"
+
+
 def test_topics_are_not_created_implicitly(services: dict[str, str]) -> None:
     from confluent_kafka.admin import AdminClient
 

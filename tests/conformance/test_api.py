@@ -8,7 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 
 from tests import infra
 from tests.conformance.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Service
+from tests.projects import served
 
 Headers = dict[str, str]
 PASSWORD = "correct-horse-battery"
@@ -463,6 +465,36 @@ def test_order_events_are_published_as_cloudevents_through_the_outbox(api: Api) 
         while sql(api.service, published, id=order["id"]) != ["2"] and time.monotonic() < deadline:
             time.sleep(0.2)
         assert sql(api.service, published, id=order["id"]) == ["2"]
+
+
+def test_no_order_event_is_lost_while_the_broker_is_down(api: Api, tmp_path: Path) -> None:
+    """A second instance of the service on a broker of its own, which this test stops and restarts."""
+    if not api.service.enabled("messaging"):
+        pytest.skip("messaging=none")
+    running = api.service.running
+    database = infra.fresh_database(running.env["DATABASE_URL"], f"outage_{uuid.uuid4().hex[:8]}")
+    with infra.kafka_broker(tmp_path) as broker:
+        env = {**running.env, "DATABASE_URL": database, "KAFKA_BROKERS": broker.url}
+        with served(running.project, env, tmp_path / "logs") as instance:
+            isolated = Api(replace(api.service, running=instance))
+            owner, _ = isolated.new_user()
+            before = isolated.place_order(owner)
+            assert consume_about(isolated.service, before["id"], 1), "the broker works before the outage"
+
+            broker.halt()
+            during = [isolated.place_order(owner)["id"] for _ in range(3)]
+            readiness = isolated.call("GET", "/readyz")
+            broker.resume()
+
+            arrived = {order_id: consume_about(isolated.service, order_id, 1, timeout=90) for order_id in during}
+            log = instance.log()
+
+    assert readiness.status_code == 503 and readiness.json()["checks"]["broker"].startswith("error: ")
+    lost = [order_id for order_id, records in arrived.items() if not records]
+    assert not lost, f"events lost while the broker was down: {lost}\n{log}"
+    for order_id, records in arrived.items():
+        event = json.loads(records[0].value())
+        assert (event["type"], event["subject"]) == ("order.created", order_id)
 
 
 # --- the whole OpenAPI document, fuzzed ---------------------------------------------------------
