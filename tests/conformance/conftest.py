@@ -20,7 +20,7 @@ import yaml
 from tests import infra
 from tests.projects import VARIANTS, RunningService, generate, require_toolchain, served, toolchain_env
 
-SECTIONS = ("operations", "api")
+SECTIONS = ("operations", "api", "tracing")
 IMPLEMENTED: dict[str, tuple[str, ...]] = {"python-fastapi": SECTIONS}
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
