@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -34,6 +35,29 @@ def _env_keys(path: Path) -> list[str]:
     return [line.split("=", 1)[0] for line in lines if "=" in line and not line.startswith("#")]
 
 
+Service = dict[str, Any]
+
+
+def _waits(service: Service) -> dict[str, str]:
+    """The services `service` waits for, each with the condition it waits on."""
+    depends = service.get("depends_on") or {}
+    if isinstance(depends, list):
+        return dict.fromkeys(depends, "service_started")
+    return {name: str((wait or {}).get("condition", "service_started")) for name, wait in depends.items()}
+
+
+def _awaited(services: dict[str, Service], start: Service) -> set[str]:
+    """Every service `start` waits for, directly or through the services it waits for."""
+    found: set[str] = set()
+    pending = list(_waits(start))
+    while pending:
+        name = pending.pop()
+        if name not in found:
+            found.add(name)
+            pending.extend(_waits(services[name]))
+    return found
+
+
 def _images(compose: dict[str, dict[str, dict[str, object]]]) -> set[str]:
     found = set()
     for service in compose["services"].values():
@@ -51,14 +75,16 @@ def test_everything_on_wires_every_dependency(cli: CliRunner, tmp_path: Path, st
         assert key in keys
     compose = yaml.safe_load((project / "docker-compose.yml").read_text())
     assert _images(compose) == {"postgres", "dragonfly", "redpanda"}
-    for name, service in compose["services"].items():
-        if "build" not in service:
-            assert "healthcheck" in service, f"{name} needs a healthcheck so the app can wait for it"
-    app = next(service for service in compose["services"].values() if "build" in service)
+    services = compose["services"]
+    app = next(service for service in services.values() if "build" in service)
+    for name, service in services.items():
+        if "build" in service or _waits(app).get(name) == "service_completed_successfully":
+            continue  # the app itself, or a one-shot job (creating topics) that must succeed first
+        assert "healthcheck" in service, f"{name} needs a healthcheck so the app can wait for it"
     environment = app["environment"]
     names = set(environment) if isinstance(environment, dict) else {item.split("=", 1)[0] for item in environment}
     assert {"DATABASE_URL", "CACHE_URL", "KAFKA_BROKERS"} <= names
-    assert set(app["depends_on"]) == {n for n, s in compose["services"].items() if "build" not in s}
+    assert _awaited(services, app) == {n for n, s in services.items() if "build" not in s}, "the app waits for all"
     assert (project / ".github" / "workflows" / "ci.yml").is_file()
     assert "{{" not in (project / "README.md").read_text()
 
