@@ -36,3 +36,57 @@ def test_wheel_ships_the_template_and_the_decision_catalogue(tmp_path: Path) -> 
     assert "backend_scaffold/adr/catalogue/facts.yml" in names
     assert "backend_scaffold/adr/templates/adr.md.jinja" in names
     assert not any("/target/" in name or "/.venv/" in name or "__pycache__" in name for name in names)
+
+
+def _build(kind: str, out: Path) -> Path:
+    """Build an sdist or a wheel with the project's own build backend (hatchling, installed)."""
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", kind, "-d", str(out)],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    return next(out.glob("*.whl" if kind == "wheel" else "*.tar.gz"))
+
+
+def _heads(bundle: Path) -> list[str]:
+    listing = subprocess.run(["git", "bundle", "list-heads", str(bundle)], capture_output=True, text=True, check=True)
+    return [line.split(" ", 1)[1] for line in listing.stdout.splitlines()]
+
+
+def _describe() -> str:
+    command = ["git", "describe", "--tags", "--always"]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _tags() -> list[str]:
+    return subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_wheel_and_sdist_carry_the_template_history(tmp_path: Path) -> None:
+    import tarfile
+
+    from backend_scaffold import __version__
+
+    assert f"v{__version__}" in _tags() or ".dev" in __version__, "a release version is tagged vX.Y.Z"
+    sdist = _build("sdist", tmp_path / "sdist")
+    with tarfile.open(sdist) as archive:
+        root = archive.getnames()[0].split("/")[0]
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    unpacked = tmp_path / "unpacked" / root
+    heads = _heads(unpacked / "history.bundle")
+    assert "HEAD" in heads
+    assert {f"refs/tags/{tag}" for tag in _tags()} <= set(heads), "every release tag"
+    described = _describe()
+    assert (unpacked / "template-ref").read_text().strip() == described
+
+    # A wheel built from the sdist (no .git there) carries the same history.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "w"),
+         str(unpacked)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    wheel = next((tmp_path / "w").glob("*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        bundle = tmp_path / "wheel-history.bundle"
+        bundle.write_bytes(archive.read("backend_scaffold/_template/history.bundle"))
+        assert archive.read("backend_scaffold/_template/template-ref").decode().strip() == described
+    assert _heads(bundle) == heads

@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from backend_scaffold import __version__
-from backend_scaffold.errors import EXIT_OK, BackendScaffoldError, ProjectError
+from backend_scaffold.errors import (
+    EXIT_CONFLICTS,
+    EXIT_OK,
+    EXIT_UPDATE_AVAILABLE,
+    BackendScaffoldError,
+    ProjectError,
+)
 
 STACK_IDS = ("go-connectrpc", "rust-axum", "java-spring", "python-fastapi")
 
@@ -37,6 +43,20 @@ def _parser() -> argparse.ArgumentParser:
     existing.add_argument("--skip-existing", action="store_true", help="in a non-empty DEST, keep existing files")
     existing.add_argument("--overwrite", action="store_true", help="in a non-empty DEST, replace existing files")
     new.add_argument("--json", action="store_true", help="print one JSON result on stdout")
+
+    update = commands.add_parser("update", help="bring a generated service to the installed template version")
+    update.add_argument("dest", nargs="?", type=Path, default=Path("."), help="the project (default: .)")
+    update.add_argument("--data", action="append", default=[], metavar="KEY=VALUE", help="change one answer")
+    update.add_argument("--answers-file", type=Path, metavar="F", help="YAML file of answers to change")
+    update.add_argument(
+        "--defaults", action="store_true", help="take the default for questions the project never answered"
+    )
+    update.add_argument("--pretend", action="store_true", help="show the diff it would apply; write nothing")
+    update.add_argument(
+        "--conflict", choices=("inline", "rej"), default="inline", help="conflict markers in files, or .rej files"
+    )
+    update.add_argument("--check", action="store_true", help="only say whether an update is available (exit 3 if so)")
+    update.add_argument("--json", action="store_true", help="print one JSON result on stdout")
 
     detect = commands.add_parser("detect", help="what stack, frameworks, databases and configs a folder holds")
     detect.add_argument("path", nargs="?", type=Path, default=Path("."))
@@ -88,6 +108,23 @@ def _run_new(args: argparse.Namespace) -> int:
     result = generate.create(request)
     console.emit_json(result) if args.json else console.show_new(result)
     return EXIT_OK
+
+
+def _run_update(args: argparse.Namespace) -> int:
+    from backend_scaffold import console
+    from backend_scaffold.answers import load_answers_file, parse_data
+    from backend_scaffold.update import UpdateRequest, update
+
+    changes: dict[str, str] = load_answers_file(args.answers_file) if args.answers_file else {}
+    changes.update(parse_data(args.data))
+    request = UpdateRequest(
+        args.dest, changes, defaults=args.defaults, pretend=args.pretend, conflict=args.conflict, check=args.check
+    )
+    result = update(request)
+    console.emit_json(result) if args.json else console.show_update(result)
+    if result.check:
+        return EXIT_UPDATE_AVAILABLE if result.update_available else EXIT_OK
+    return EXIT_CONFLICTS if result.conflicts else EXIT_OK
 
 
 def _asker() -> Any:
@@ -155,7 +192,14 @@ def _run_adr(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-HANDLERS = {"new": _run_new, "detect": _run_detect, "list": _run_list, "doctor": _run_doctor, "adr": _run_adr}
+HANDLERS = {
+    "new": _run_new,
+    "update": _run_update,
+    "detect": _run_detect,
+    "list": _run_list,
+    "doctor": _run_doctor,
+    "adr": _run_adr,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from backend_scaffold.doctor import DoctorResult
     from backend_scaffold.generate import NewResult
     from backend_scaffold.presets import GoalPlan
+    from backend_scaffold.update import UpdateResult
 
 
 def _console(stderr: bool = False) -> Console:
@@ -149,3 +150,33 @@ def show_records(records: list[Record]) -> None:
     for record in records:
         table.add_row(f"{record.number:04d}", record.title, record.status, record.date)
     _console().print(table)
+
+
+def show_update(result: UpdateResult) -> None:
+    """The summary after `update`: versions, answers changed, the diff (--pretend), conflicts."""
+    console = _console(stderr=True)
+    if result.check:
+        state = "an update is available" if result.update_available else "up to date"
+        console.print(f"{result.dest}: template {result.current}; installed {result.available}: [bold]{state}[/]")
+        return
+    if not result.update_available and not result.answers:
+        console.print(f"{result.dest} is up to date (template {result.current}); nothing to do.")
+        return
+    if result.diff:
+        from rich.syntax import Syntax
+
+        _console().print(Syntax(result.diff, "diff", theme="ansi_dark", background_color="default"))
+    verb = "Would update" if result.pretend else "Updated"
+    console.print(f"[bold green]{verb}[/] {result.dest}: template {result.current} -> {result.available}")
+    for key, (before, after) in result.answers.items():
+        console.print(f"  answer {key}: {before} -> {after}")
+    console.print(f"  {len(result.files)} files changed; decision records: {', '.join(result.adrs) or 'none'}")
+    for step in result.steps:
+        style = {"ok": "green", "failed": "red", "skipped": "yellow"}[step.status]
+        console.print(f"  [{style}]{step.status}[/] {step.command}{f': {step.detail}' if step.detail else ''}")
+    if result.conflicts:
+        console.print(f"[bold red]{len(result.conflicts)} conflict(s)[/] to resolve by hand:")
+        for name in result.conflicts:
+            console.print(f"  {name}")
+    if not result.pretend:
+        console.print("[bold]Next:[/] review with `git diff`, run the tests, then commit.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_UPDATE_AVAILABLE = 3  # `update --check`: a newer template version is installed
+EXIT_CONFLICTS = 4  # `update`: applied, but some files hold conflict markers to resolve
 
 
 class BackendScaffoldError(Exception):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
+import contextlib
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend_scaffold import __version__
-from backend_scaffold.adr.writer import AdrContext, write_decision_log
+from backend_scaffold import __version__, history
+from backend_scaffold.adr.writer import AdrContext, today, write_decision_log
 from backend_scaffold.answers import AnswerSources, Asker, answers_for_display, resolve, secrets_for
+from backend_scaffold.errors import ProjectError
 from backend_scaffold.presets import GoalPlan
 from backend_scaffold.render import (
     Existing,
@@ -55,14 +55,6 @@ class NewResult:
     pretend: bool = False
 
 
-def today() -> str:
-    """The date records carry; SOURCE_DATE_EPOCH makes it reproducible."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
-    return dt.date.today().isoformat()
-
-
 def _adr_context(answers: dict[str, str], goal: GoalPlan | None) -> AdrContext:
     return AdrContext(
         answers=answers,
@@ -78,6 +70,7 @@ def _render(
     folder: Path, answers: dict[str, str], data: dict[str, str], goal: GoalPlan | None, steps: bool
 ) -> tuple[list[str], list[StepOutcome]]:
     copier_copy(template_root(), folder, data)
+    history.record_source(folder, history.installed().ref)
     outcomes = run_steps(folder, get_stack(answers["stack"]).post_render) if steps else []
     adrs = write_decision_log(folder, _adr_context(answers, goal))
     return [path.relative_to(folder).as_posix() for path in adrs], outcomes
@@ -111,6 +104,7 @@ def create(request: NewRequest) -> NewResult:
         if created_parent is not None:
             shutil.rmtree(created_parent, ignore_errors=True)
         raise
+    _keep_history()
     note = None if use_git else ("--no-git given" if not request.git else "destination is inside a git work tree")
     return NewResult(str(dest), answers["stack"], shown, files, adrs, outcomes, commit, note)
 
@@ -124,6 +118,12 @@ def _pretend(dest: Path, answers: dict[str, str], data: dict[str, str], goal: Go
         shutil.rmtree(scratch, ignore_errors=True)
     planned = [StepOutcome(" ".join(step), "skipped", "would run") for step in get_stack(answers["stack"]).post_render]
     return NewResult(str(dest), answers["stack"], answers_for_display(answers), files, adrs, planned, pretend=True)
+
+
+def _keep_history() -> None:
+    """Make this template version available to later updates; the project is fine without it."""
+    with contextlib.suppress(ProjectError, OSError):
+        history.sync_store()
 
 
 def _make_parent(dest: Path) -> Path | None:

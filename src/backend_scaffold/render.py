@@ -34,9 +34,11 @@ def copier_copy(template: Path, target: Path, data: dict[str, str]) -> None:
         with warnings.catch_warnings():
             # Copier warns about dirty checkouts and missing tags; our users cannot act on either.
             warnings.simplefilter("ignore")
+            # HEAD, not Copier's default of the newest tag: a checkout renders its working tree.
             copier.run_copy(
-                str(template), str(target), data=data, defaults=True, overwrite=True, quiet=True, unsafe=False
-            )
+                str(template), str(target), data=data, defaults=True, overwrite=True, quiet=True, unsafe=False,
+                vcs_ref="HEAD",
+            )  # fmt: skip
     except Exception as exc:  # any Copier failure: report its words; the caller cleans up
         raise RenderError(f"rendering the template failed: {exc}") from exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,7 +127,13 @@ def get_stack(stack_id: str) -> Stack:
 
 
 def template_root() -> Path:
-    """The Copier template root: shipped inside the wheel, or the repository of a checkout."""
+    """The Copier template root: shipped inside the wheel, or the repository of a checkout.
+
+    BACKEND_SCAFFOLD_TEMPLATE_SOURCE overrides both (see history.installed()).
+    """
+    override = os.environ.get("BACKEND_SCAFFOLD_TEMPLATE_SOURCE")
+    if override:
+        return Path(override)
     here = Path(__file__).resolve().parent
     packaged = here / "_template"
     if (packaged / "copier.yml").is_file():

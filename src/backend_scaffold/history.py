@@ -1,0 +1,153 @@
+"""Every released template version, available offline to `update` and to plain `copier update`.
+
+A project records where its template came from in `.copier-answers.yml`. That record must stay
+valid when backend-scaffold is reinstalled, moved to another virtual environment or used by a
+teammate, so it names one path that is the same string on every machine:
+
+    _src_path: ~/.local/share/backend-scaffold/templates.bundle
+
+a git bundle the CLI keeps current: each run merges the installed package's history (every
+release tag and the commit it was built from, shipped by the build hook) into it, adding
+references and never dropping one, so versions that a newer release no longer ships stay
+available. Copier reads bundles natively; someone with a checkout of this repository can create
+the file with `git bundle create ~/.local/share/backend-scaffold/templates.bundle --all`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend_scaffold.errors import ProjectError
+
+STORE = "~/.local/share/backend-scaffold/templates.bundle"
+ANSWERS_FILE = ".copier-answers.yml"
+SOURCE_ENV = "BACKEND_SCAFFOLD_TEMPLATE_SOURCE"
+_DESCRIBED = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g(?P<sha>[0-9a-f]+)$")
+
+
+@dataclass(frozen=True)
+class Installed:
+    """The template this installation renders: its history and which commit of it it is."""
+
+    history: Path  # a git bundle (installed package) or a git repository (checkout)
+    ref: str  # a release tag such as v0.2.0, or `git describe` output between releases
+
+
+def store_path() -> Path:
+    return Path(STORE).expanduser()
+
+
+def installed() -> Installed:
+    """What `new` renders and `update` updates to.
+
+    BACKEND_SCAFFOLD_TEMPLATE_SOURCE names a template checkout to use instead of the installed
+    one (for template development and for tests that need several template versions).
+    """
+    override = os.environ.get(SOURCE_ENV)
+    if override:
+        return Installed(Path(override), _describe(Path(override)))
+    here = Path(__file__).resolve().parent
+    packaged = here / "_template"
+    if (packaged / "history.bundle").is_file():
+        return Installed(packaged / "history.bundle", (packaged / "template-ref").read_text().strip())
+    checkout = here.parents[1]
+    if (checkout / ".git").exists():
+        return Installed(checkout, _describe(checkout))
+    raise ProjectError("this installation of backend-scaffold carries no template history; reinstall it")
+
+
+def version_of(ref: str) -> tuple[int, ...] | None:
+    """A comparable version for a release tag (v1.2.3) or describe output (v1.2.3-4-gabc)."""
+    described = _DESCRIBED.match(ref)
+    tag, count = (described["tag"], int(described["count"])) if described else (ref, 0)
+    numbers = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)", tag)
+    if numbers is None:
+        return None
+    return (*(int(part) for part in numbers.groups()), count)
+
+
+def record_source(project: Path, ref: str) -> None:
+    """Point a freshly rendered project's answers file at the store, at the rendered `ref`."""
+    import yaml
+
+    answers = project / ANSWERS_FILE
+    lines = answers.read_text(encoding="utf-8").splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    body = [line for line in lines if not line.startswith(("#", "_commit:", "_src_path:"))]
+    source = yaml.safe_dump({"_commit": ref, "_src_path": STORE}, sort_keys=False).splitlines()
+    answers.write_text("\n".join([*header, *source, *body]) + "\n", encoding="utf-8")
+
+
+def sync_store() -> Path:
+    """Merge the installed history into the store; returns the store's path.
+
+    Cheap when nothing is new (two `git` reads); otherwise the union of both histories is
+    written to a new bundle that atomically replaces the old one.
+    """
+    store = store_path()
+    source = installed()
+    wanted = _refs(source.history)
+    with _locked(store):
+        have = _refs(store) if store.is_file() else {}
+        if all(have.get(name) == sha for name, sha in wanted.items()):
+            return store
+        with tempfile.TemporaryDirectory(prefix="backend-scaffold-history-") as scratch:
+            repo = Path(scratch) / "history.git"
+            _git("init", "--quiet", "--bare", str(repo))
+            if store.is_file():
+                _git("fetch", "--quiet", str(store), "+refs/*:refs/*", cwd=repo)
+            _git("fetch", "--quiet", "--tags", str(source.history), *_build_refspec(wanted), cwd=repo)
+            merged = Path(scratch) / "templates.bundle"
+            _git("bundle", "create", "--quiet", str(merged), "--all", cwd=repo)
+            store.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(merged, store)
+    return store
+
+
+def _build_refspec(refs: dict[str, str]) -> list[str]:
+    """Keep the built commit reachable under refs/builds/<sha>, so describe refs resolve."""
+    return [f"+HEAD:{name}" for name in refs if name.startswith("refs/builds/")]
+
+
+def _refs(history: Path) -> dict[str, str]:
+    """The references the store keeps, name -> object: tags, and refs/builds/<sha> for a HEAD."""
+    if history.is_file():
+        listing = _git("bundle", "list-heads", str(history))
+    else:
+        listing = _git("show-ref", "--head", cwd=history)
+    refs: dict[str, str] = {}
+    for line in listing.splitlines():
+        sha, _, name = line.partition(" ")
+        if name == "HEAD":
+            refs[f"refs/builds/{sha}"] = sha
+        elif name.startswith(("refs/tags/", "refs/builds/")):
+            refs[name] = sha
+    return refs
+
+
+def _describe(repo: Path) -> str:
+    return _git("describe", "--tags", "--always", "HEAD", cwd=repo)
+
+
+@contextmanager
+def _locked(store: Path) -> Iterator[None]:
+    """One writer at a time, across processes (two `new` runs may sync together)."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with (store.parent / ".templates.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _git(*args: str, cwd: Path | None = None) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ProjectError(f"git {args[0]} failed on the template history: {result.stderr.strip()}")
+    return result.stdout.strip()

@@ -1,0 +1,294 @@
+"""`backend-scaffold update`, with real git repositories, real Copier runs and no network.
+
+Two template versions are made in the test: a copy of this repository's template, committed
+with deliberate differences and tagged v0.0.1, then committed as it is and tagged v0.1.0.
+BACKEND_SCAFFOLD_TEMPLATE_SOURCE points the CLI at that copy, and HOME at a private folder, so
+the history store (~/.local/share/backend-scaffold/templates.bundle) is the test's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# (file in templates/python-fastapi, text in v0.1.0, text in v0.0.1)
+OLD_TEMPLATE = [
+    ("Makefile.jinja", "help: ## List the targets", "help: ## Show the targets"),
+    ("Dockerfile.jinja", None, "# An older template's first line\n"),
+    ("docker-compose.yml.jinja", "image: postgres:17", "image: postgres:16"),
+]
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def _commit_all(repo: Path, message: str) -> None:
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=Template", "-c", "user.email=t@example.com", "commit", "-qm", message)
+
+
+@pytest.fixture
+def template_versions(tmp_path: Path) -> Path:
+    """A template repository with v0.0.1 (older, different) and v0.1.0 (this checkout's) tagged."""
+    repo = tmp_path / "template"
+    (repo / "templates").mkdir(parents=True)
+    shutil.copy(ROOT / "copier.yml", repo)
+    shutil.copytree(ROOT / "copier", repo / "copier")
+    shutil.copytree(ROOT / "templates" / "python-fastapi", repo / "templates" / "python-fastapi")
+    _git(repo, "init", "-q", "-b", "main")
+    current = {name: (repo / "templates" / "python-fastapi" / name).read_text() for name, _, _ in OLD_TEMPLATE}
+    for name, new, old in OLD_TEMPLATE:
+        path = repo / "templates" / "python-fastapi" / name
+        path.write_text(old + current[name] if new is None else current[name].replace(new, old, 1))
+    _commit_all(repo, "an older template")
+    _git(repo, "tag", "v0.0.1")
+    for name, text in current.items():
+        (repo / "templates" / "python-fastapi" / name).write_text(text)
+    _commit_all(repo, "the current template")
+    _git(repo, "tag", "v0.1.0")
+    return repo
+
+
+@pytest.fixture
+def run(tmp_path: Path, template_versions: Path) -> Run:
+    """The CLI with the test's template history and a private HOME (and so history store)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "gitconfig").write_text("[user]\n\tname = Team\n\temail = team@example.com\n")
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
+        "BACKEND_SCAFFOLD_TEMPLATE_SOURCE": str(template_versions),
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "SOURCE_DATE_EPOCH": "1795000000",
+    }
+
+    def cli(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "backend_scaffold", *args], cwd=cwd, env=env, capture_output=True, text=True,
+            timeout=600, check=False,
+        )  # fmt: skip
+
+    return cli
+
+
+def _generate_at(run: Run, template: Path, ref: str, dest: Path, *data: str) -> Path:
+    _git(template, "checkout", "-q", ref)
+    try:
+        toggles = [arg for item in data for arg in ("--data", item)]
+        result = run("new", str(dest), "--stack", "python-fastapi", "--defaults", "--skip-tasks", *toggles)
+        assert result.returncode == 0, result.stderr
+    finally:
+        _git(template, "checkout", "-q", "main")
+    return dest
+
+
+def _team_commit(project: Path, message: str) -> None:
+    _commit_all(project, message)
+
+
+def test_update_merges_template_changes_with_the_teams_edits_and_reports_conflicts(
+    run: Run, template_versions: Path, tmp_path: Path
+) -> None:
+    project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "orders", "auth=none")
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v0.0.1"
+    domain = project / "src" / "orders" / "domain.py"
+    domain.write_text(domain.read_text() + "\n\n# The team's own note, in a file the template leaves alone.\n")
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + "# The team's last line\n")  # far from the template's change
+    compose = project / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("image: postgres:16", "image: postgres:16.4"))  # same line
+    (project / "NOTES.md").write_text("the team's own file\n")
+    _team_commit(project, "team edits")
+
+    check = run("update", str(project), "--check", "--json")
+    assert check.returncode == 3, check.stderr
+    assert json.loads(check.stdout)["update_available"] is True
+
+    result = run("update", str(project), "--json")
+
+    assert result.returncode == 4, result.stdout + result.stderr  # applied, with a conflict to resolve
+    report = json.loads(result.stdout)
+    assert (report["current"], report["available"]) == ("v0.0.1", "v0.1.0")
+    assert report["conflicts"] == ["docker-compose.yml"]
+    assert "<<<<<<< before updating" in compose.read_text() and "image: postgres:17" in compose.read_text()
+    assert domain.read_text().endswith("# The team's own note, in a file the template leaves alone.\n")
+    docker_text = dockerfile.read_text()
+    assert "# An older template's first line" not in docker_text, "the template's change arrived"
+    assert docker_text.endswith("# The team's last line\n"), "and the team's edit stayed"
+    assert "help: ## List the targets" in (project / "Makefile").read_text()
+    assert (project / "NOTES.md").read_text() == "the team's own file\n"
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v0.1.0"
+    assert report["adrs"] == [], "no answer changed, so no decision record is written"
+
+
+def test_answer_change_supersedes_the_decision_record_and_removes_the_cache(
+    run: Run, template_versions: Path, tmp_path: Path
+) -> None:
+    project = _generate_at(run, template_versions, "v0.1.0", tmp_path / "svc")
+    docs = project / "docs" / "architecture"
+    (docs / "0011-keep-a-changelog.md").write_text("---\nstatus: accepted\n---\n\n# Keep a changelog\n")
+    _team_commit(project, "the team's own decision")
+
+    result = run("update", str(project), "--data", "cache=none", "--json")
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["answers"] == {"cache": ["dragonfly", "none"]}
+    assert not list(project.rglob("cache.py"))
+    assert "CACHE_URL" not in (project / ".env.example").read_text()
+    assert "dragonfly" not in (project / "docker-compose.yml").read_text()
+    old = docs / "0005-cache-hot-reads-and-rate-limit-counters-in-dragonfly.md"
+    new = next(docs.glob("0012-*.md"))
+    assert "status: superseded by ADR-0012" in old.read_text()
+    assert f"Superseded by [ADR-0012]({new.name})." in old.read_text()
+    assert "Supersedes [ADR-0005](0005-cache-hot-reads-and-rate-limit-counters-in-dragonfly.md)" in new.read_text()
+    assert "choice: none" in new.read_text()
+    index = (docs / "README.md").read_text()
+    assert f"[0012]({new.name})" in index and "superseded by ADR-0012" in index
+    assert (docs / "0011-keep-a-changelog.md").read_text().startswith("---\nstatus: accepted"), "the team's record"
+    unchanged = "0004-store-data-in-postgresql-with-versioned-sql-migrations.md"
+    assert sorted(report["adrs"]) == sorted([f"docs/architecture/{name}" for name in (old.name, new.name, "README.md")])
+    assert "status: accepted" in (docs / unchanged).read_text()
+
+
+@pytest.mark.e2e
+def test_after_switching_the_cache_off_the_project_builds_and_its_tests_pass(
+    run: Run, template_versions: Path, tmp_path: Path, services: dict[str, str]
+) -> None:
+    from tests import infra
+    from tests.projects import run as run_in
+    from tests.projects import toolchain_env
+
+    project = _generate_at(run, template_versions, "v0.1.0", tmp_path / "svc")
+    result = run("update", str(project), "--data", "cache=none")
+    assert result.returncode == 0, result.stderr
+    env = {**toolchain_env(), **services, "DATABASE_URL": infra.fresh_database(services["DATABASE_URL"], "update_e2e")}
+    run_in(["make", "lint"], project, env)
+    run_in(["make", "test"], project, env)
+
+
+def test_refusals_leave_the_project_as_it_was(run: Run, template_versions: Path, tmp_path: Path) -> None:
+    project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
+    head = _git(project, "rev-parse", "HEAD")
+
+    (project / "README.md").write_text("edited, not committed\n")
+    dirty = run("update", str(project))
+    assert dirty.returncode == 2
+    assert "uncommitted changes (README.md)" in dirty.stderr
+    _git(project, "checkout", "-q", "--", "README.md")
+
+    wrong = run("update", str(project), "--data", "cache=memcached")
+    assert wrong.returncode == 2 and "cache" in wrong.stderr
+    stack = run("update", str(project), "--data", "stack=rust-axum")
+    assert stack.returncode == 2 and "cannot change the stack" in stack.stderr
+
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("_commit: v0.0.1", "_commit: v9.0.0"))
+    _team_commit(project, "pretend a newer template made it")
+    downgrade = run("update", str(project))
+    assert downgrade.returncode == 2 and "downgrades are refused" in downgrade.stderr
+    assert _git(project, "status", "--porcelain") == ""
+    assert _git(project, "rev-list", "--count", f"{head}..HEAD") == "1"
+
+
+def test_pretend_shows_the_diff_and_writes_nothing(run: Run, template_versions: Path, tmp_path: Path) -> None:
+    project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
+    before = {path: path.read_bytes() for path in project.rglob("*") if path.is_file() and ".git" not in path.parts}
+
+    result = run("update", str(project), "--pretend", "--data", "messaging=none", "--json")
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert "-help: ## Show the targets" in report["diff"] and "+help: ## List the targets" in report["diff"]
+    assert re.search(r"(?m)^deleted file mode .*\n.*outbox", report["diff"]) or "outbox.py" in report["diff"]
+    assert any(name.startswith("docs/architecture/0011-") for name in report["adrs"])
+    after = {path: path.read_bytes() for path in project.rglob("*") if path.is_file() and ".git" not in path.parts}
+    assert after == before
+    assert _git(project, "status", "--porcelain") == ""
+
+
+def test_up_to_date_project_needs_nothing(run: Run, template_versions: Path, tmp_path: Path) -> None:
+    project = _generate_at(run, template_versions, "v0.1.0", tmp_path / "svc", "auth=none")
+
+    check = run("update", str(project), "--check")
+    nothing = run("update", str(project), "--json")
+
+    assert check.returncode == 0 and "up to date" in check.stderr
+    assert nothing.returncode == 0 and json.loads(nothing.stdout)["files"] == []
+
+
+def test_plain_copier_update_reads_the_same_history(run: Run, template_versions: Path, tmp_path: Path) -> None:
+    project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "GIT_CONFIG_GLOBAL": str(tmp_path / "home" / "gitconfig")}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults", "--skip-answered", "--quiet"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "help: ## List the targets" in (project / "Makefile").read_text()
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v0.1.0"
+
+
+def test_update_survives_a_reinstall_into_another_environment(tmp_path: Path) -> None:
+    """The answers file names the store, not the package: a new venv, even a lost store, still works."""
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)]
+    subprocess.run([*build, str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("backend_scaffold-*.whl"))
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "gitconfig").write_text("[user]\n\tname = Team\n\temail = team@example.com\n")
+    env = {**os.environ, "HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / "gitconfig"), "NO_COLOR": "1"}
+    env.pop("BACKEND_SCAFFOLD_TEMPLATE_SOURCE", None)
+
+    def install(name: str) -> Path:
+        venv = tmp_path / name
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", str(wheel)]
+        subprocess.run(pip, check=True, capture_output=True)
+        where = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import backend_scaffold; print(backend_scaffold.__file__)"],
+            capture_output=True, text=True, check=True, env=env,
+        )  # fmt: skip
+        assert where.stdout.startswith(str(venv)), "the installed wheel, not the checkout, answers"
+        return venv / "bin" / "backend-scaffold"
+
+    first = install("venv-a")
+    made = subprocess.run(
+        [str(first), "new", "svc", "--stack", "python-fastapi", "--defaults", "--data", "auth=none", "--skip-tasks"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "svc"
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_src_path"] == (
+        "~/.local/share/backend-scaffold/templates.bundle"
+    )
+    shutil.rmtree(tmp_path / "venv-a")
+    shutil.rmtree(home / ".local")  # even the store is gone: the next install restores it
+
+    second = install("venv-b")
+    updated = subprocess.run(
+        [str(second), "update", str(project), "--data", "cache=none", "--json"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert updated.returncode == 0, updated.stderr
+    assert json.loads(updated.stdout)["answers"] == {"cache": ["dragonfly", "none"]}
+    assert not list(project.rglob("cache.py"))
