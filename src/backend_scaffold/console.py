@@ -167,7 +167,8 @@ def show_update(result: UpdateResult) -> None:
 
         _console().print(Syntax(result.diff, "diff", theme="ansi_dark", background_color="default"))
     verb = "Would update" if result.pretend else "Updated"
-    console.print(f"[bold green]{verb}[/] {result.dest}: template {result.current} -> {result.available}")
+    versions = f"{result.current} -> {result.available}" if result.update_available else f"{result.current}, unchanged"
+    console.print(f"[bold green]{verb}[/] {result.dest}: template {versions}")
     for key, (before, after) in result.answers.items():
         console.print(f"  answer {key}: {before} -> {after}")
     console.print(f"  {len(result.files)} files changed; decision records: {', '.join(result.adrs) or 'none'}")
