@@ -292,3 +292,23 @@ def test_update_survives_a_reinstall_into_another_environment(tmp_path: Path) ->
     assert updated.returncode == 0, updated.stderr
     assert json.loads(updated.stdout)["answers"] == {"cache": ["dragonfly", "none"]}
     assert not list(project.rglob("cache.py"))
+
+
+def test_conflicts_as_reject_files_when_asked(run: Run, template_versions: Path, tmp_path: Path) -> None:
+    project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
+    compose = project / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("image: postgres:16", "image: postgres:16.4"))
+    _team_commit(project, "pin the minor version")
+
+    result = run("update", str(project), "--conflict", "rej", "--json")
+
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert json.loads(result.stdout)["conflicts"] == ["docker-compose.yml"]
+    assert "image: postgres:17" in compose.read_text(), "the template's version of the file"
+    assert "image: postgres:16.4" in (project / "docker-compose.yml.rej").read_text(), "the team's hunk, to redo"
+
+
+def test_the_template_defines_no_copier_tasks() -> None:
+    """Copier runs a template's tasks on each of its three renders; post-render steps belong to the CLI."""
+    config = yaml.safe_load((ROOT / "copier.yml").read_text().split("\n---\n")[0])
+    assert "_tasks" not in config and "_migrations" not in config
