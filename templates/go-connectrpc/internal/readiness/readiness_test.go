@@ -1,0 +1,81 @@
+package readiness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func checker(checks ...Check) *Checker {
+	return NewChecker(slog.New(slog.DiscardHandler), 50*time.Millisecond, checks...)
+}
+
+func passing(context.Context) error { return nil }
+
+func TestAllChecksPassing(t *testing.T) {
+	report := checker(Check{"database", passing}, Check{"cache", passing}).Check(t.Context())
+
+	want := Report{Status: "ready", Checks: map[string]string{"database": "ok", "cache": "ok"}}
+	if !reflect.DeepEqual(report, want) || !report.Ready() {
+		t.Errorf("Check() = %+v, want %+v", report, want)
+	}
+}
+
+func TestNoChecksIsReadyWithAnEmptyList(t *testing.T) {
+	report := checker().Check(t.Context())
+
+	if !report.Ready() || report.Checks == nil || len(report.Checks) != 0 {
+		t.Errorf("Check() = %#v, want ready with an empty, non-nil checks map", report)
+	}
+}
+
+func TestAFailingCheckIsNamedWithItsInnermostCause(t *testing.T) {
+	refused := func(context.Context) error {
+		return fmt.Errorf("dial tcp 10.0.0.1:5432: %w", fmt.Errorf("connect: %w", syscall.ECONNREFUSED))
+	}
+
+	report := checker(Check{"database", refused}, Check{"cache", passing}).Check(t.Context())
+
+	want := Report{Status: "unavailable", Checks: map[string]string{
+		"database": "error: connection refused",
+		"cache":    "ok",
+	}}
+	if !reflect.DeepEqual(report, want) || report.Ready() {
+		t.Errorf("Check() = %+v, want %+v", report, want)
+	}
+}
+
+func TestASlowCheckTimesOut(t *testing.T) {
+	hanging := func(ctx context.Context) error {
+		<-ctx.Done()
+		return errors.New("gave up")
+	}
+	started := time.Now()
+
+	report := checker(Check{"broker", hanging}).Check(t.Context())
+
+	if report.Checks["broker"] != "error: timed out" {
+		t.Errorf("broker = %q, want timed out", report.Checks["broker"])
+	}
+	if elapsed := time.Since(started); elapsed > time.Second {
+		t.Errorf("Check() took %v, want about the 50ms timeout", elapsed)
+	}
+}
+
+func TestDrainingIsUnavailableWithoutProbing(t *testing.T) {
+	probed := false
+	c := checker(Check{"database", func(context.Context) error { probed = true; return nil }})
+
+	c.Drain()
+	report := c.Check(t.Context())
+
+	want := Report{Status: "unavailable", Checks: map[string]string{"database": "error: shutting down"}}
+	if !reflect.DeepEqual(report, want) || probed {
+		t.Errorf("Check() = %+v (probed %v), want %+v without probing", report, probed, want)
+	}
+}

@@ -1,0 +1,31 @@
+// Package database connects to PostgreSQL through a pgx connection pool.
+package database
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Open returns a pool for the database at url. Connections are made on first use, so the
+// service starts (and reports itself unready) while the database is down.
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database: parsing DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return pool, nil
+}
+
+// Probe runs a trivial query through pool: the readiness check of the database.
+func Probe(pool *pgxpool.Pool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := pool.Exec(ctx, "SELECT 1")
+		return err
+	}
+}
