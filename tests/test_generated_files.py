@@ -85,6 +85,8 @@ def test_everything_on_wires_every_dependency(cli: CliRunner, tmp_path: Path, st
     names = set(environment) if isinstance(environment, dict) else {item.split("=", 1)[0] for item in environment}
     assert {"DATABASE_URL", "CACHE_URL", "KAFKA_BROKERS"} <= names
     assert _awaited(services, app) == {n for n, s in services.items() if "build" not in s}, "the app waits for all"
+    jobs = [str(service.get("command")) for service in services.values()]
+    assert any("rpk topic create orders.events" in job for job in jobs), "deployment creates the orders topic"
     assert (project / ".github" / "workflows" / "ci.yml").is_file()
     assert "{{" not in (project / "README.md").read_text()
 
