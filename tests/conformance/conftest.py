@@ -21,7 +21,11 @@ from tests import infra
 from tests.projects import VARIANTS, RunningService, generate, require_toolchain, served, toolchain_env
 
 SECTIONS = ("operations", "api", "tracing")
-IMPLEMENTED: dict[str, tuple[str, ...]] = {"python-fastapi": SECTIONS, "go-connectrpc": ("operations",)}
+IMPLEMENTED: dict[str, tuple[str, ...]] = {
+    "python-fastapi": SECTIONS,
+    "go-connectrpc": ("operations",),
+    "rust-axum": ("operations",),
+}
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
 ADMIN_EMAIL = "conformance-admin@example.com"

@@ -1,0 +1,4 @@
+//! Cross-cutting HTTP behaviour, applied to every route by [`crate::app::router`].
+
+pub mod observe;
+pub mod request_id;
