@@ -23,7 +23,7 @@ from tests.projects import VARIANTS, RunningService, generate, require_toolchain
 SECTIONS = ("operations", "api", "tracing")
 IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "python-fastapi": SECTIONS,
-    "go-connectrpc": ("operations",),
+    "go-connectrpc": ("operations", "tracing"),
     "rust-axum": ("operations",),
 }
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
