@@ -25,6 +25,7 @@ IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "python-fastapi": SECTIONS,
     "go-connectrpc": ("operations", "tracing"),
     "rust-axum": ("operations",),
+    "java-spring": ("operations",),
 }
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
