@@ -24,7 +24,7 @@ SECTIONS = ("operations", "api", "tracing")
 IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "python-fastapi": SECTIONS,
     "go-connectrpc": ("operations", "tracing"),
-    "rust-axum": ("operations",),
+    "rust-axum": ("operations", "tracing"),
     "java-spring": ("operations",),
 }
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}

@@ -7,13 +7,14 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, middleware};
+use opentelemetry_sdk::trace::SdkTracer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::metrics::Metrics;
-use crate::middleware::observe::observe;
+use crate::middleware::observe::{Observer, observe};
 use crate::middleware::request_id;
 use crate::problem::{self, Problem};
 use crate::readiness::Readiness;
@@ -38,6 +39,8 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<HeaderValue>,
     /// See [`REQUEST_TIMEOUT`].
     pub request_timeout: Duration,
+    /// Where the requests' server spans go; `None` when tracing is off.
+    pub tracer: Option<SdkTracer>,
 }
 
 impl Default for HttpOptions {
@@ -45,6 +48,7 @@ impl Default for HttpOptions {
         Self {
             allowed_origins: Vec::new(),
             request_timeout: REQUEST_TIMEOUT,
+            tracer: None,
         }
     }
 }
@@ -66,7 +70,10 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
     router
         .layer(middleware::from_fn(problem::render))
         .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
+            Observer {
+                metrics: state.metrics.clone(),
+                tracer: options.tracer.clone(),
+            },
             observe,
         ))
         .layer(request_id::propagate())
@@ -94,11 +101,14 @@ mod tests {
         ACCEPT_ENCODING, ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_ENCODING, CONTENT_TYPE, ORIGIN,
     };
     use http_body_util::BodyExt;
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::SdkTracerProvider;
     use serde_json::Value;
     use tower::ServiceExt;
 
     use super::*;
     use crate::readiness::{Probe, ProbeFuture};
+    use crate::telemetry::capture::Captured;
 
     /// A dependency that never answers.
     struct Silent;
@@ -220,6 +230,49 @@ mod tests {
     }
 
     const OPERATIONS_IN_ORDER: [&str; 4] = ["/healthz", "/metrics", "/openapi.json", "/readyz"];
+
+    #[tokio::test]
+    async fn log_lines_of_a_traced_request_carry_its_trace_and_span_ids() {
+        let provider = SdkTracerProvider::builder().build();
+        let traced = HttpOptions {
+            tracer: Some(provider.tracer("test")),
+            ..HttpOptions::default()
+        };
+        let logs = Captured::default();
+        let _logging = tracing::subscriber::set_default(logs.subscriber());
+        let request = Request::get("/api/v1/nothing-here")
+            .header("traceparent", format!("00-{TRACE_ID}-00f067aa0ba902b7-01"))
+            .body(Body::empty())
+            .unwrap();
+        send(&router(state(Vec::new()), &traced), request).await;
+        let lines = logs.lines();
+        assert!(!lines.is_empty());
+        for line in lines {
+            assert_eq!(line["trace_id"], TRACE_ID, "{line}");
+            let span_id = line["span_id"].as_str().unwrap();
+            assert_eq!(span_id.len(), 16, "{line}");
+            assert_ne!(
+                span_id, "00f067aa0ba902b7",
+                "the server span is the caller's child"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_tracer_log_lines_carry_no_trace() {
+        let logs = Captured::default();
+        let _logging = tracing::subscriber::set_default(logs.subscriber());
+        let request = Request::get("/api/v1/nothing-here")
+            .header("traceparent", format!("00-{TRACE_ID}-00f067aa0ba902b7-01"))
+            .body(Body::empty())
+            .unwrap();
+        send(&app(), request).await;
+        let lines = logs.lines();
+        assert!(!lines.is_empty());
+        assert!(lines.iter().all(|line| line.get("trace_id").is_none()));
+    }
+
+    const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
     #[tokio::test]
     async fn a_request_over_its_time_answers_503_unavailable() {

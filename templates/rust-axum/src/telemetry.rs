@@ -60,17 +60,42 @@ fn parse_object(fields: &str) -> Map<String, Value> {
     }
 }
 
+/// A JSON logger writing into memory, for tests that assert on log lines.
 #[cfg(test)]
-mod tests {
+pub(crate) mod capture {
     use std::io;
     use std::sync::{Arc, Mutex};
 
+    use serde_json::Value;
+    use tracing::{Level, Subscriber};
     use tracing_subscriber::fmt::MakeWriter;
+    use tracing_subscriber::fmt::format::JsonFields;
 
-    use super::*;
+    use super::JsonLines;
 
+    /// The lines written so far; clones share them.
     #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Captured {
+        /// A subscriber formatting like [`super::init`]'s, writing here.
+        pub(crate) fn subscriber(&self) -> impl Subscriber + Send + Sync + use<> {
+            tracing_subscriber::fmt()
+                .with_max_level(Level::INFO)
+                .fmt_fields(JsonFields::new())
+                .event_format(JsonLines)
+                .with_writer(self.clone())
+                .finish()
+        }
+
+        /// Every line written, parsed.
+        pub(crate) fn lines(&self) -> Vec<Value> {
+            let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
+            text.lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect()
+        }
+    }
 
     impl io::Write for Captured {
         fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
@@ -90,20 +115,17 @@ mod tests {
             self.clone()
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capture::Captured;
+    use super::*;
 
     fn capture(log: impl FnOnce()) -> Vec<Value> {
         let output = Captured::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(Level::INFO)
-            .fmt_fields(JsonFields::new())
-            .event_format(JsonLines)
-            .with_writer(output.clone())
-            .finish();
-        tracing::subscriber::with_default(subscriber, log);
-        let text = String::from_utf8(output.0.lock().unwrap().clone()).unwrap();
-        text.lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
+        tracing::subscriber::with_default(output.subscriber(), log);
+        output.lines()
     }
 
     #[test]
