@@ -47,7 +47,9 @@ def main() -> None:
     for stack in STACKS:
         answers = ["--data", f"stack={stack}", "--data", "project_name=bench"]
         out = work / "out"
-        raw = _time([*copier, "copy", "--quiet", "--defaults", *answers, str(template), str(out)], work, runs, out)
+        # HEAD, as `new` renders: Copier's default (the newest tag) would time another template.
+        raw_copy = [*copier, "copy", "--quiet", "--defaults", "--vcs-ref", "HEAD", *answers, str(template), str(out)]
+        raw = _time(raw_copy, work, runs, out)
         new = [*cli, "new", str(out), "--stack", stack, "--defaults", "--skip-tasks", "--data", "project_name=bench"]
         ours = _time([*new, "--no-git"], work, runs, out)
         with_git = _time(new, work, runs, out)
