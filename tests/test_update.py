@@ -98,10 +98,6 @@ def _generate_at(run: Run, template: Path, ref: str, dest: Path, *data: str) -> 
     return dest
 
 
-def _team_commit(project: Path, message: str) -> None:
-    _commit_all(project, message)
-
-
 def test_update_merges_template_changes_with_the_teams_edits_and_reports_conflicts(
     run: Run, template_versions: Path, tmp_path: Path
 ) -> None:
@@ -114,7 +110,7 @@ def test_update_merges_template_changes_with_the_teams_edits_and_reports_conflic
     compose = project / "docker-compose.yml"
     compose.write_text(compose.read_text().replace("image: postgres:16", "image: postgres:16.4"))  # same line
     (project / "NOTES.md").write_text("the team's own file\n")
-    _team_commit(project, "team edits")
+    _commit_all(project, "team edits")
 
     check = run("update", str(project), "--check", "--json")
     assert check.returncode == 3, check.stderr
@@ -143,7 +139,7 @@ def test_answer_change_supersedes_the_decision_record_and_removes_the_cache(
     project = _generate_at(run, template_versions, "v0.1.0", tmp_path / "svc")
     docs = project / "docs" / "architecture"
     (docs / "0011-keep-a-changelog.md").write_text("---\nstatus: accepted\n---\n\n# Keep a changelog\n")
-    _team_commit(project, "the team's own decision")
+    _commit_all(project, "the team's own decision")
 
     result = run("update", str(project), "--data", "cache=none", "--json")
 
@@ -200,7 +196,7 @@ def test_refusals_leave_the_project_as_it_was(run: Run, template_versions: Path,
 
     answers = project / ".copier-answers.yml"
     answers.write_text(answers.read_text().replace("_commit: v0.0.1", "_commit: v9.0.0"))
-    _team_commit(project, "pretend a newer template made it")
+    _commit_all(project, "pretend a newer template made it")
     downgrade = run("update", str(project))
     assert downgrade.returncode == 2 and "downgrades are refused" in downgrade.stderr
     assert _git(project, "status", "--porcelain") == ""
@@ -298,7 +294,7 @@ def test_conflicts_as_reject_files_when_asked(run: Run, template_versions: Path,
     project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
     compose = project / "docker-compose.yml"
     compose.write_text(compose.read_text().replace("image: postgres:16", "image: postgres:16.4"))
-    _team_commit(project, "pin the minor version")
+    _commit_all(project, "pin the minor version")
 
     result = run("update", str(project), "--conflict", "rej", "--json")
 

@@ -67,10 +67,16 @@ def _adr_context(answers: dict[str, str], goal: GoalPlan | None) -> AdrContext:
 
 
 def _render(
-    folder: Path, answers: dict[str, str], data: dict[str, str], goal: GoalPlan | None, steps: bool
+    folder: Path,
+    answers: dict[str, str],
+    data: dict[str, str],
+    goal: GoalPlan | None,
+    source: history.Installed,
+    *,
+    steps: bool,
 ) -> tuple[list[str], list[StepOutcome]]:
     copier_copy(template_root(), folder, data)
-    history.record_source(folder, history.installed().ref)
+    history.record_source(folder, source.ref)
     outcomes = run_steps(folder, get_stack(answers["stack"]).post_render) if steps else []
     adrs = write_decision_log(folder, _adr_context(answers, goal))
     return [path.relative_to(folder).as_posix() for path in adrs], outcomes
@@ -87,14 +93,15 @@ def create(request: NewRequest) -> NewResult:
     check_destination(dest, request.existing)
     data = {**answers, **secrets_for(answers, request.sources.explicit)}
     shown = answers_for_display(answers)
+    source = history.installed()
     if request.pretend:
-        return _pretend(dest, answers, data, request.goal)
+        return _pretend(dest, answers, data, request.goal, source)
     fresh = not dest.exists() or not any(dest.iterdir())
     use_git = request.git and not gitops.inside_work_tree(dest)
     created_parent = _make_parent(dest)
     staging = staging_dir(dest)
     try:
-        adrs, outcomes = _render(staging, answers, data, request.goal, steps=request.tasks)
+        adrs, outcomes = _render(staging, answers, data, request.goal, source, steps=request.tasks)
         commit = gitops.init_and_commit(staging, _message(answers)) if use_git and fresh else None
         files = place(staging, dest, request.existing)
         if use_git and not fresh:
@@ -104,15 +111,17 @@ def create(request: NewRequest) -> NewResult:
         if created_parent is not None:
             shutil.rmtree(created_parent, ignore_errors=True)
         raise
-    _keep_history()
+    _keep_history(source)
     note = None if use_git else ("--no-git given" if not request.git else "destination is inside a git work tree")
     return NewResult(str(dest), answers["stack"], shown, files, adrs, outcomes, commit, note)
 
 
-def _pretend(dest: Path, answers: dict[str, str], data: dict[str, str], goal: GoalPlan | None) -> NewResult:
+def _pretend(
+    dest: Path, answers: dict[str, str], data: dict[str, str], goal: GoalPlan | None, source: history.Installed
+) -> NewResult:
     scratch = Path(tempfile.mkdtemp(prefix="backend-scaffold-pretend-"))
     try:
-        adrs, _ = _render(scratch / "project", answers, data, goal, steps=False)
+        adrs, _ = _render(scratch / "project", answers, data, goal, source, steps=False)
         files = files_under(scratch / "project")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -120,10 +129,10 @@ def _pretend(dest: Path, answers: dict[str, str], data: dict[str, str], goal: Go
     return NewResult(str(dest), answers["stack"], answers_for_display(answers), files, adrs, planned, pretend=True)
 
 
-def _keep_history() -> None:
+def _keep_history(source: history.Installed) -> None:
     """Make this template version available to later updates; the project is fine without it."""
     with contextlib.suppress(ProjectError, OSError):
-        history.sync_store()
+        history.sync_store(source)
 
 
 def _make_parent(dest: Path) -> Path | None:

@@ -29,7 +29,6 @@ from backend_scaffold.errors import ProjectError
 
 STORE = "~/.local/share/backend-scaffold/templates.bundle"
 ANSWERS_FILE = ".copier-answers.yml"
-SOURCE_ENV = "BACKEND_SCAFFOLD_TEMPLATE_SOURCE"
 _DESCRIBED = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g(?P<sha>[0-9a-f]+)$")
 
 
@@ -46,21 +45,18 @@ def store_path() -> Path:
 
 
 def installed() -> Installed:
-    """What `new` renders and `update` updates to.
+    """What `new` renders and `update` updates to: the history beside stacks.template_root().
 
-    BACKEND_SCAFFOLD_TEMPLATE_SOURCE names a template checkout to use instead of the installed
-    one (for template development and for tests that need several template versions).
+    An installed package keeps its bundle and ref in the packaged template folder; a checkout
+    (or the BACKEND_SCAFFOLD_TEMPLATE_SOURCE override) is its own git repository.
     """
-    override = os.environ.get(SOURCE_ENV)
-    if override:
-        return Installed(Path(override), _describe(Path(override)))
-    here = Path(__file__).resolve().parent
-    packaged = here / "_template"
-    if (packaged / "history.bundle").is_file():
-        return Installed(packaged / "history.bundle", (packaged / "template-ref").read_text().strip())
-    checkout = here.parents[1]
-    if (checkout / ".git").exists():
-        return Installed(checkout, _describe(checkout))
+    from backend_scaffold.stacks import template_root
+
+    root = template_root()
+    if (root / "history.bundle").is_file():
+        return Installed(root / "history.bundle", (root / "template-ref").read_text().strip())
+    if (root / ".git").exists():
+        return Installed(root, _describe(root))
     raise ProjectError("this installation of backend-scaffold carries no template history; reinstall it")
 
 
@@ -86,14 +82,13 @@ def record_source(project: Path, ref: str) -> None:
     answers.write_text("\n".join([*header, *source, *body]) + "\n", encoding="utf-8")
 
 
-def sync_store() -> Path:
-    """Merge the installed history into the store; returns the store's path.
+def sync_store(source: Installed) -> Path:
+    """Merge `source` (normally installed()) into the store; returns the store's path.
 
     Cheap when nothing is new (two `git` reads); otherwise the union of both histories is
     written to a new bundle that atomically replaces the old one.
     """
     store = store_path()
-    source = installed()
     wanted = _refs(source.history)
     with _locked(store):
         have = _refs(store) if store.is_file() else {}

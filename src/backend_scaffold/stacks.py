@@ -129,7 +129,8 @@ def get_stack(stack_id: str) -> Stack:
 def template_root() -> Path:
     """The Copier template root: shipped inside the wheel, or the repository of a checkout.
 
-    BACKEND_SCAFFOLD_TEMPLATE_SOURCE overrides both (see history.installed()).
+    BACKEND_SCAFFOLD_TEMPLATE_SOURCE names another template checkout to use instead (template
+    development, and tests that need several template versions).
     """
     override = os.environ.get("BACKEND_SCAFFOLD_TEMPLATE_SOURCE")
     if override:

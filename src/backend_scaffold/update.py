@@ -76,7 +76,7 @@ def update(request: UpdateRequest) -> UpdateResult:
     if not newer and not changed:
         return base
     _require_clean_git(project)
-    history.sync_store()
+    history.sync_store(installed)
     plan = _Plan(before, after, given, changed, installed.ref, request.conflict)
     if request.pretend:
         return _pretend(project, plan, base)

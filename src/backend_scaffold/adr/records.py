@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ADR_DIR = Path("docs") / "architecture"
 INDEX_START = "<!-- adr-index:start -->"
@@ -23,7 +24,8 @@ class Record:
     file: str
 
 
-def _front_matter(text: str) -> dict[str, str]:
+def front_matter(text: str) -> dict[str, Any]:
+    """A record's YAML front matter as written (nested keys kept); empty when it has none."""
     if not text.startswith("---\n"):
         return {}
     end = text.find("\n---", 4)
@@ -35,7 +37,11 @@ def _front_matter(text: str) -> dict[str, str]:
         loaded = yaml.safe_load(text[4:end])
     except yaml.YAMLError:
         return {}
-    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _front_matter(text: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in front_matter(text).items()}
 
 
 def _status_section(text: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from backend_scaffold.adr.catalogue import Decision, decisions_for
-from backend_scaffold.adr.records import ADR_DIR, next_number, read_records, write_index
+from backend_scaffold.adr.records import ADR_DIR, front_matter, next_number, read_records, write_index
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -141,22 +141,12 @@ def supersede_changed(project: Path, before: dict[str, str], after: dict[str, st
 
 def _accepted_generated_records(docs: Path) -> dict[str, tuple[int, Path]]:
     """Decision id -> the accepted record backend-scaffold wrote for it (the newest, if several)."""
-    import yaml
-
     found: dict[str, tuple[int, Path]] = {}
     for record in read_records(docs):
         if not record.status.startswith("accepted"):
             continue
         path = docs / record.file
-        text = path.read_text(encoding="utf-8")
-        end = text.find("\n---", 4)
-        if not text.startswith("---\n") or end < 0:
-            continue
-        try:
-            meta = yaml.safe_load(text[4:end])
-        except yaml.YAMLError:
-            continue
-        generator = meta.get("generator") if isinstance(meta, dict) else None
+        generator = front_matter(path.read_text(encoding="utf-8")).get("generator")
         if isinstance(generator, dict) and generator.get("tool") == "backend-scaffold" and generator.get("decision"):
             found[str(generator["decision"])] = (record.number, path)
     return found
