@@ -53,6 +53,7 @@ REJECT = [
     ("python_package", "class", "Python keyword"),
     ("python_package", "json", "standard library"),
     ("python_package", "fastapi", "dependency"),
+    ("python_package", "py", "dependency"),
     ("jwt_secret", "short", "at least 32"),
 ]
 
