@@ -38,11 +38,11 @@ def test_wheel_ships_the_template_and_the_decision_catalogue(tmp_path: Path) -> 
     assert not any("/target/" in name or "/.venv/" in name or "__pycache__" in name for name in names)
 
 
-def _build(kind: str, out: Path) -> Path:
+def _build(kind: str, source: Path, out: Path) -> Path:
     """Build an sdist or a wheel with the project's own build backend (hatchling, installed)."""
     subprocess.run(
         [sys.executable, "-m", "hatchling", "build", "-t", kind, "-d", str(out)],
-        cwd=ROOT, check=True, capture_output=True,
+        cwd=source, check=True, capture_output=True,
     )  # fmt: skip
     return next(out.glob("*.whl" if kind == "wheel" else "*.tar.gz"))
 
@@ -52,31 +52,43 @@ def _heads(bundle: Path) -> list[str]:
     return [line.split(" ", 1)[1] for line in listing.stdout.splitlines()]
 
 
-def _describe() -> str:
-    command = ["git", "describe", "--tags", "--always"]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _tags() -> list[str]:
-    return subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+def test_a_checkout_with_tags_has_tagged_this_release() -> None:
+    """Release discipline: the package version is tagged vX.Y.Z (a clone without tags cannot tell)."""
+    import pytest
+
+    from backend_scaffold import __version__
+
+    tags = _git(ROOT, "tag").split()
+    if not tags:
+        pytest.skip("this checkout carries no tags (a branch-only clone)")
+    assert f"v{__version__}" in tags or ".dev" in __version__, "a release version is tagged vX.Y.Z"
 
 
 def test_wheel_and_sdist_carry_the_template_history(tmp_path: Path) -> None:
     import tarfile
 
-    from backend_scaffold import __version__
+    # Build from a clone that certainly has release tags, whatever this checkout carries: an
+    # older one on the parent commit and one on the commit being built.
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", "--no-local", str(ROOT), str(repo)], check=True, capture_output=True)
+    if _git(repo, "rev-list", "--count", "HEAD") != "1":
+        _git(repo, "tag", "-f", "v0.0.1", "HEAD~1")
+    _git(repo, "tag", "-f", "v99.0.0", "HEAD")
+    tags = _git(repo, "tag").split()
 
-    assert f"v{__version__}" in _tags() or ".dev" in __version__, "a release version is tagged vX.Y.Z"
-    sdist = _build("sdist", tmp_path / "sdist")
+    sdist = _build("sdist", repo, tmp_path / "sdist")
     with tarfile.open(sdist) as archive:
         root = archive.getnames()[0].split("/")[0]
         archive.extractall(tmp_path / "unpacked", filter="data")
     unpacked = tmp_path / "unpacked" / root
     heads = _heads(unpacked / "history.bundle")
     assert "HEAD" in heads
-    assert {f"refs/tags/{tag}" for tag in _tags()} <= set(heads), "every release tag"
-    described = _describe()
-    assert (unpacked / "template-ref").read_text().strip() == described
+    assert {f"refs/tags/{tag}" for tag in tags} <= set(heads), "every release tag"
+    assert (unpacked / "template-ref").read_text().strip() == "v99.0.0", "the release tag names the template"
 
     # A wheel built from the sdist (no .git there) carries the same history.
     subprocess.run(
@@ -88,5 +100,12 @@ def test_wheel_and_sdist_carry_the_template_history(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         bundle = tmp_path / "wheel-history.bundle"
         bundle.write_bytes(archive.read("backend_scaffold/_template/history.bundle"))
-        assert archive.read("backend_scaffold/_template/template-ref").decode().strip() == described
+        assert archive.read("backend_scaffold/_template/template-ref").decode().strip() == "v99.0.0"
     assert _heads(bundle) == heads
+
+    # Between releases the reference is `git describe` output, so updates still know the commit.
+    _git(repo, "tag", "-d", "v99.0.0")
+    between = _build("wheel", repo, tmp_path / "between")
+    with zipfile.ZipFile(between) as archive:
+        described = archive.read("backend_scaffold/_template/template-ref").decode().strip()
+    assert described == _git(repo, "describe", "--tags", "--always", "HEAD")

@@ -203,6 +203,42 @@ def test_refusals_leave_the_project_as_it_was(run: Run, template_versions: Path,
     assert _git(project, "rev-list", "--count", f"{head}..HEAD") == "1"
 
 
+def test_a_history_without_tags_orders_versions_by_ancestry(run: Run, template_versions: Path, tmp_path: Path) -> None:
+    """A package built from a clone without tags records bare commits; update still knows old from new."""
+    for tag in ("v0.0.1", "v0.1.0"):
+        _git(template_versions, "tag", "-d", tag)
+    older, newer = (
+        _git(template_versions, "rev-parse", "--short", "HEAD~1"),
+        _git(template_versions, "rev-parse", "--short", "HEAD"),
+    )
+    project = _generate_at(run, template_versions, older, tmp_path / "svc", "auth=none")
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == older
+
+    check = run("update", str(project), "--check", "--json")
+    assert check.returncode == 3, check.stderr
+    assert json.loads(check.stdout)["available"] == newer
+
+    _git(template_versions, "checkout", "-q", older)  # now the installed template is the older one
+    try:
+        answers = project / ".copier-answers.yml"
+        answers.write_text(answers.read_text().replace(f"_commit: {older}", f"_commit: {newer}"))
+        _commit_all(project, "pretend the newer template made it")
+        downgrade = run("update", str(project))
+        assert downgrade.returncode == 2 and "downgrades are refused" in downgrade.stderr
+
+        answers.write_text(answers.read_text().replace(f"_commit: {newer}", "_commit: 0123abc"))
+        _commit_all(project, "a template commit nobody has")
+        unknown = run("update", str(project))
+        assert unknown.returncode == 2 and "not in the history of this backend-scaffold" in unknown.stderr
+    finally:
+        _git(template_versions, "checkout", "-q", "main")
+    answers.write_text(answers.read_text().replace("_commit: 0123abc", f"_commit: {older}"))
+    _commit_all(project, "back to the template that made it")
+    updated = run("update", str(project), "--json")
+    assert updated.returncode == 0, updated.stderr
+    assert "help: ## List the targets" in (project / "Makefile").read_text()
+
+
 def test_pretend_shows_the_diff_and_writes_nothing(run: Run, template_versions: Path, tmp_path: Path) -> None:
     project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
     before = {path: path.read_bytes() for path in project.rglob("*") if path.is_file() and ".git" not in path.parts}
@@ -257,8 +293,9 @@ def test_update_survives_a_reinstall_into_another_environment(tmp_path: Path) ->
     def install(name: str) -> Path:
         venv = tmp_path / name
         subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", str(wheel)]
-        subprocess.run(pip, check=True, capture_output=True)
+        # --ignore-installed: the same version may already sit in the base interpreter (CI installs it there).
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed"]
+        subprocess.run([*pip, str(wheel)], check=True, capture_output=True)
         where = subprocess.run(
             [str(venv / "bin" / "python"), "-c", "import backend_scaffold; print(backend_scaffold.__file__)"],
             capture_output=True, text=True, check=True, env=env,

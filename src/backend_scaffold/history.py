@@ -29,6 +29,8 @@ from backend_scaffold.errors import ProjectError
 
 STORE = "~/.local/share/backend-scaffold/templates.bundle"
 ANSWERS_FILE = ".copier-answers.yml"
+_BUILDS = "refs/heads/builds/"
+_STORE_REFSPEC = ("+refs/tags/*:refs/tags/*", f"+{_BUILDS}*:{_BUILDS}*", f"+refs/builds/*:{_BUILDS}*")
 _DESCRIBED = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g(?P<sha>[0-9a-f]+)$")
 
 
@@ -70,6 +72,45 @@ def version_of(ref: str) -> tuple[int, ...] | None:
     return (*(int(part) for part in numbers.groups()), count)
 
 
+def compare(current: str, available: str, source: Installed) -> int | None:
+    """Order two template references: -1 if `current` is older than `available`, 0, 1, or None.
+
+    Release tags and describe output compare by version. A bare commit (a package built from a
+    clone without tags) is ordered by ancestry in the installed history and the store; None
+    means the two are unrelated or `current` is unknown to both.
+    """
+    have, offered = version_of(current), version_of(available)
+    if have is not None and offered is not None:
+        return (have > offered) - (have < offered)
+    with tempfile.TemporaryDirectory(prefix="backend-scaffold-order-") as scratch:
+        repo = Path(scratch)
+        _git("init", "--quiet", "--bare", str(repo))
+        _git(
+            "fetch", "--quiet", str(source.history), "+refs/*:refs/*", *_build_refspec(_refs(source.history)), cwd=repo
+        )
+        if store_path().is_file():
+            _git("fetch", "--quiet", str(store_path()), *_STORE_REFSPEC, cwd=repo)
+        older, newer = _rev(repo, current), _rev(repo, available)
+        if older is None or newer is None:
+            return None
+        if older == newer:
+            return 0
+        if _is_ancestor(repo, older, newer):
+            return -1
+        return 1 if _is_ancestor(repo, newer, older) else None
+
+
+def _rev(repo: Path, ref: str) -> str | None:
+    command = ["git", "rev-parse", "--quiet", "--verify", f"{ref}^{{commit}}"]
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, check=False)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _is_ancestor(repo: Path, older: str, newer: str) -> bool:
+    command = ["git", "merge-base", "--is-ancestor", older, newer]
+    return subprocess.run(command, cwd=repo, capture_output=True, check=False).returncode == 0
+
+
 def record_source(project: Path, ref: str) -> None:
     """Point a freshly rendered project's answers file at the store, at the rendered `ref`."""
     import yaml
@@ -98,7 +139,8 @@ def sync_store(source: Installed) -> Path:
             repo = Path(scratch) / "history.git"
             _git("init", "--quiet", "--bare", str(repo))
             if store.is_file():
-                _git("fetch", "--quiet", str(store), "+refs/*:refs/*", cwd=repo)
+                # 0.1.0 kept builds under refs/builds/, which `git clone` does not copy.
+                _git("fetch", "--quiet", str(store), *_STORE_REFSPEC, cwd=repo)
             _git("fetch", "--quiet", "--tags", str(source.history), *_build_refspec(wanted), cwd=repo)
             merged = Path(scratch) / "templates.bundle"
             _git("bundle", "create", "--quiet", str(merged), "--all", cwd=repo)
@@ -108,12 +150,17 @@ def sync_store(source: Installed) -> Path:
 
 
 def _build_refspec(refs: dict[str, str]) -> list[str]:
-    """Keep the built commit reachable under refs/builds/<sha>, so describe refs resolve."""
-    return [f"+HEAD:{name}" for name in refs if name.startswith("refs/builds/")]
+    """Keep the built commit reachable as the branch builds/<sha>.
+
+    A branch, because `git clone` (which Copier runs on the store) copies branches and tags
+    only: a commit between releases, recorded as describe output or a bare commit, must
+    arrive in that clone for Copier to check it out.
+    """
+    return [f"+HEAD:{name}" for name in refs if name.startswith(_BUILDS)]
 
 
 def _refs(history: Path) -> dict[str, str]:
-    """The references the store keeps, name -> object: tags, and refs/builds/<sha> for a HEAD."""
+    """The references the store keeps, name -> object: tags, and builds/<sha> for a HEAD."""
     if history.is_file():
         listing = _git("bundle", "list-heads", str(history))
     else:
@@ -122,8 +169,8 @@ def _refs(history: Path) -> dict[str, str]:
     for line in listing.splitlines():
         sha, _, name = line.partition(" ")
         if name == "HEAD":
-            refs[f"refs/builds/{sha}"] = sha
-        elif name.startswith(("refs/tags/", "refs/builds/")):
+            refs[f"{_BUILDS}{sha}"] = sha
+        elif name.startswith(("refs/tags/", _BUILDS)):
             refs[name] = sha
     return refs
 
