@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -20,7 +21,12 @@ import yaml
 from tests import infra
 from tests.projects import VARIANTS, RunningService, generate, require_toolchain, served, toolchain_env
 
-SECTIONS = ("operations", "api", "tracing")
+if TYPE_CHECKING:
+    from tests.conformance.client import Api
+
+# In the order a stack usually joins them: users, orders and events call the API as a logged-in
+# user when auth=jwt, and openapi fuzzes every documented operation.
+SECTIONS = ("operations", "tracing", "auth", "users", "orders", "events", "openapi")
 IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "python-fastapi": SECTIONS,
     "go-connectrpc": ("operations", "tracing"),
@@ -101,3 +107,17 @@ def service(
         yield Service(stack, variant, answers, running)
         exit_status = running.stop_gracefully()
         assert exit_status == 0, f"SIGTERM must stop the service cleanly (exit 0):\n{running.log()}"
+
+
+@pytest.fixture
+def api(service: Service) -> Api:
+    from tests.conformance.client import Api
+
+    return Api(service)
+
+
+@pytest.fixture
+def jwt_api(api: Api) -> Api:
+    if not api.jwt:
+        pytest.skip("auth=none: no auth routes")
+    return api
