@@ -61,6 +61,19 @@ def test_someone_elses_order_does_not_exist_for_you(
     assert client.get(f"/api/v1/orders/{uuid.uuid4()}", headers=admin).status_code == 404
 
 
+def test_a_caller_without_an_account_cannot_order(
+    client: httpx.Client, new_user: Callable[[], Headers]
+) -> None:
+    caller = new_user()
+    me = client.get("/api/v1/users/me", headers=caller).json()
+    assert client.delete(f"/api/v1/users/{me['id']}", headers=caller).status_code == 204
+
+    refused = client.post("/api/v1/orders", json=ORDER, headers=caller)
+
+    assert refused.status_code == 401
+    assert refused.json()["type"] == "urn:problem-type:unauthenticated"
+
+
 def test_owner_may_only_cancel(client: httpx.Client, user: Headers) -> None:
     order = place(client, user)
     url = f"/api/v1/orders/{order['id']}/status"

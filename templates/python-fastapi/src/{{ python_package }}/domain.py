@@ -34,6 +34,10 @@ class DuplicateEmailError(Exception):
     """Another user already has this email address (compared case-insensitively)."""
 
 
+class UnknownOwnerError(Exception):
+    """The would-be owner of an order is not a user here (deleted since the token was issued)."""
+
+
 class InvalidTransitionError(Exception):
     """The order cannot move from its status to the requested one."""
 
