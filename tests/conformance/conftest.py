@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 SECTIONS = ("operations", "tracing", "auth", "users", "orders", "events", "openapi")
 IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "python-fastapi": SECTIONS,
-    "go-connectrpc": ("operations", "tracing"),
+    "go-connectrpc": SECTIONS,
     "rust-axum": ("operations", "tracing"),
     "java-spring": ("operations",),
 }

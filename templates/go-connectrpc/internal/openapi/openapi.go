@@ -1,4 +1,5 @@
-// Package openapi serves the service's OpenAPI 3.1 document.
+// Package openapi builds and serves the service's OpenAPI 3.1 document: the operations
+// endpoints, written by hand in openapi.json, and the API, derived from the proto services.
 package openapi
 
 import (
@@ -6,11 +7,14 @@ import (
 	"net/http"
 )
 
+// Base is the hand-written part of the document: the operations endpoints, the security
+// scheme and the problem schema.
+//
 //go:embed openapi.json
-var document []byte
+var Base []byte
 
-// Handler serves the document as JSON.
-func Handler() http.Handler {
+// Handler serves document as JSON.
+func Handler(document []byte) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(document)

@@ -13,7 +13,7 @@ import (
 func TestHandlerServesAnOpenAPI31Document(t *testing.T) {
 	recorder := httptest.NewRecorder()
 
-	Handler().ServeHTTP(recorder, httptest.NewRequest(http.MethodGet, "/openapi.json", nil))
+	Handler(Base).ServeHTTP(recorder, httptest.NewRequest(http.MethodGet, "/openapi.json", nil))
 
 	if got := recorder.Header().Get("Content-Type"); got != "application/json" {
 		t.Errorf("Content-Type = %q, want application/json", got)

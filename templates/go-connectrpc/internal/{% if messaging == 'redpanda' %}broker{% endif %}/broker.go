@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -20,11 +19,9 @@ func Open(brokers []string) (*kgo.Client, error) {
 	return client, nil
 }
 
-// Probe requests the cluster's broker metadata through client: the readiness check of the broker.
+// Probe asks each known broker in turn for its own metadata until one answers: the readiness
+// check of the broker. It goes to the network every time; the client's cached cluster metadata
+// would keep answering for a while after the brokers are gone.
 func Probe(client *kgo.Client) func(context.Context) error {
-	admin := kadm.NewClient(client)
-	return func(ctx context.Context) error {
-		_, err := admin.BrokerMetadata(ctx)
-		return err
-	}
+	return client.Ping
 }

@@ -1,0 +1,106 @@
+package users
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+)
+
+// Memory is a Repository in process memory: the data lives until the process exits.
+type Memory struct {
+	mu    sync.RWMutex
+	users map[uuid.UUID]User
+}
+
+// NewMemory returns an empty in-memory repository.
+func NewMemory() *Memory {
+	return &Memory{users: map[uuid.UUID]User{}}
+}
+
+// Create implements Repository.
+func (m *Memory) Create(_ context.Context, user User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.emailTaken(user.Email, user.ID) {
+		return ErrEmailTaken
+	}
+	m.users[user.ID] = user
+	return nil
+}
+
+// Get implements Repository.
+func (m *Memory) Get(_ context.Context, id uuid.UUID) (User, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	user, ok := m.users[id]
+	if !ok {
+		return User{}, ErrNotFound
+	}
+	return user, nil
+}
+
+// GetByEmail implements Repository.
+func (m *Memory) GetByEmail(_ context.Context, email string) (User, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for _, user := range m.users {
+		if strings.EqualFold(user.Email, email) {
+			return user, nil
+		}
+	}
+	return User{}, ErrNotFound
+}
+
+// List implements Repository.
+func (m *Memory) List(_ context.Context, limit, offset int) ([]User, int, error) {
+	m.mu.RLock()
+	all := make([]User, 0, len(m.users))
+	for _, user := range m.users {
+		all = append(all, user)
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(all, func(a, b User) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID.String(), b.ID.String()))
+	})
+	start := min(offset, len(all))
+	return all[start:min(start+limit, len(all))], len(all), nil
+}
+
+// Update implements Repository.
+func (m *Memory) Update(_ context.Context, user User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.users[user.ID]; !ok {
+		return ErrNotFound
+	}
+	if m.emailTaken(user.Email, user.ID) {
+		return ErrEmailTaken
+	}
+	m.users[user.ID] = user
+	return nil
+}
+
+// Delete implements Repository.
+func (m *Memory) Delete(_ context.Context, id uuid.UUID) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.users[id]; !ok {
+		return ErrNotFound
+	}
+	delete(m.users, id)
+	return nil
+}
+
+// emailTaken reports whether a user other than id has email, ignoring case. m.mu must be held.
+func (m *Memory) emailTaken(email string, id uuid.UUID) bool {
+	for _, other := range m.users {
+		if other.ID != id && strings.EqualFold(other.Email, email) {
+			return true
+		}
+	}
+	return false
+}

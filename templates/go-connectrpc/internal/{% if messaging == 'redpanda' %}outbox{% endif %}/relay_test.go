@@ -1,0 +1,120 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func TestNewEventIsACloudEvent(t *testing.T) {
+	aggregate := uuid.New()
+
+	event, err := NewEvent("/shop/orders", "order.created", aggregate, map[string]int{"total_cents": 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var envelope map[string]any
+	if err := json.Unmarshal(event.Payload, &envelope); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"specversion": "1.0", "id": event.ID.String(), "source": "/shop/orders", "type": "order.created",
+		"subject": aggregate.String(), "datacontenttype": "application/json",
+	}
+	for key, value := range want {
+		if envelope[key] != value {
+			t.Errorf("%s = %v, want %v", key, envelope[key], value)
+		}
+	}
+	if data, _ := envelope["data"].(map[string]any); data["total_cents"] != 5.0 {
+		t.Errorf("data = %v, want the payload", envelope["data"])
+	}
+}
+
+func TestMemoryForgetsPublishedEvents(t *testing.T) {
+	store := NewMemory()
+	first, _ := NewEvent("/s", "t", uuid.New(), nil)
+	second, _ := NewEvent("/s", "t", uuid.New(), nil)
+	store.Add(first)
+	store.Add(second)
+
+	if err := store.MarkPublished(t.Context(), []uuid.UUID{first.ID}); err != nil {
+		t.Fatal(err)
+	}
+
+	pending, _ := store.Pending(t.Context(), 10)
+	if len(pending) != 1 || pending[0].ID != second.ID {
+		t.Errorf("Pending() = %v, want only the unpublished event", pending)
+	}
+}
+
+func TestRelayPublishesKeyedCloudEventsToTheBroker(t *testing.T) {
+	brokers := os.Getenv("KAFKA_BROKERS")
+	if brokers == "" {
+		t.Skip("KAFKA_BROKERS is not set: skipping the tests that need a real Kafka broker")
+	}
+	topic := "orders.events"
+	client, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	store := NewMemory()
+	event, _ := NewEvent("/test/orders", "order.created", uuid.New(), map[string]string{"note": "relay test"})
+	store.Add(event)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		NewRelay(store, client, topic, 50*time.Millisecond, slog.New(slog.DiscardHandler)).Run(ctx)
+	}()
+
+	deadline := time.Now().Add(20 * time.Second)
+	for pending, _ := store.Pending(t.Context(), 1); len(pending) > 0 && time.Now().Before(deadline); pending, _ = store.Pending(t.Context(), 1) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
+
+	record := consume(t, brokers, topic, event.AggregateID.String())
+	if string(record.Value) != string(event.Payload) {
+		t.Errorf("record value = %s, want the event's CloudEvent", record.Value)
+	}
+	if len(record.Headers) != 1 || record.Headers[0].Key != "content-type" || string(record.Headers[0].Value) != "application/cloudevents+json" {
+		t.Errorf("record headers = %v, want the CloudEvents content type", record.Headers)
+	}
+}
+
+// consume reads topic from its start until a record with key arrives.
+func consume(t *testing.T, brokers, topic, key string) *kgo.Record {
+	t.Helper()
+	consumer, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		var found *kgo.Record
+		consumer.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			if string(r.Key) == key {
+				found = r
+			}
+		})
+		if found != nil {
+			return found
+		}
+	}
+	t.Fatalf("no record with key %s on %s", key, topic)
+	return nil
+}
