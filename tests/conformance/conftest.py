@@ -30,7 +30,7 @@ SECTIONS = ("operations", "tracing", "auth", "users", "orders", "events", "opena
 IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "python-fastapi": SECTIONS,
     "go-connectrpc": SECTIONS,
-    "rust-axum": ("operations", "tracing"),
+    "rust-axum": ("operations", "tracing", "auth", "users", "orders", "events"),
     "java-spring": ("operations",),
 }
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}

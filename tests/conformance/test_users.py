@@ -58,8 +58,9 @@ def test_users_act_only_on_themselves_unless_admin(api: Api) -> None:
     problem(api.call("GET", "/api/v1/users/not-a-uuid", api.admin), 400, "validation")
 
 
-def test_delete_removes_the_user(api: Api) -> None:
+def test_delete_removes_the_user_even_one_with_orders(api: Api) -> None:
     headers, user = api.new_user()
+    api.place_order(headers)
 
     assert api.call("DELETE", f"/api/v1/users/{user['id']}", headers).status_code == 204
     problem(api.call("GET", f"/api/v1/users/{user['id']}", api.admin), 404, "not-found")

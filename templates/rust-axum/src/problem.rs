@@ -6,20 +6,26 @@
 
 use axum::body::{Body, HttpBody};
 use axum::extract::Request;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::middleware::request_id;
 
 /// The media type of problem responses.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An error response body, as RFC 9457 and the service contract describe it.
+/// An error response, as RFC 9457 and the service contract describe it. Boxed, so that the
+/// `Result`s carrying it stay small.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
+pub struct Problem(Box<Details>);
+
+/// The members of a problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Details {
     #[serde(rename = "type")]
     kind: String,
     title: String,
@@ -30,6 +36,33 @@ pub struct Problem {
     instance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+    /// Members particular to one problem type, such as `from` and `to` of `invalid-transition`.
+    #[serde(flatten)]
+    extensions: Map<String, Value>,
+    /// Response headers the problem type calls for (`WWW-Authenticate`, `Retry-After`).
+    #[serde(skip)]
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// One failing field of a request: a JSON path (`items[0].quantity`) or a parameter name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Where the value was, such as `email` or `items[0].quantity`.
+    pub field: String,
+    /// What the value must be, such as `must be between 1 and 1000`.
+    pub message: String,
+}
+
+impl FieldError {
+    /// `field` failed its rule, explained by `message`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
 }
 
 impl Problem {
@@ -55,14 +88,87 @@ impl Problem {
             503 => ("urn:problem-type:unavailable", "Service unavailable"),
             _ => ("about:blank", status.canonical_reason().unwrap_or("Error")),
         };
-        Self {
+        Self(Box::new(Details {
             kind: kind.to_owned(),
             title: title.to_owned(),
             status: status.as_u16(),
             detail: None,
             instance: None,
             request_id: None,
-        }
+            errors: Vec::new(),
+            extensions: Map::new(),
+            headers: Vec::new(),
+        }))
+    }
+
+    /// 400: the request broke these rules; every failing field is listed.
+    #[must_use]
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.len() {
+            1 => "1 field is invalid".to_owned(),
+            count => format!("{count} fields are invalid"),
+        };
+        let mut problem = Self::from_status(StatusCode::BAD_REQUEST).with_detail(detail);
+        problem.errors = errors;
+        problem
+    }
+
+    /// 401, with the `WWW-Authenticate` challenge the contract requires.
+    #[must_use]
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::from_status(StatusCode::UNAUTHORIZED)
+            .with_detail(detail)
+            .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+    }
+
+    /// 403: the caller is known but may not do this.
+    #[must_use]
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::from_status(StatusCode::FORBIDDEN).with_detail(detail)
+    }
+
+    /// 404: no such resource, or none the caller may see.
+    #[must_use]
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::from_status(StatusCode::NOT_FOUND).with_detail(detail)
+    }
+
+    /// 409: the request conflicts with the current state, such as a taken email address.
+    #[must_use]
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::from_status(StatusCode::CONFLICT).with_detail(detail)
+    }
+
+    /// 409 `invalid-transition`: an order cannot move from status `from` to `to`.
+    #[must_use]
+    pub fn invalid_transition(from: &str, to: &str) -> Self {
+        let mut problem = Self::conflict(format!("an order cannot go from {from} to {to}"));
+        "urn:problem-type:invalid-transition".clone_into(&mut problem.kind);
+        "Invalid status transition".clone_into(&mut problem.title);
+        problem.extensions.insert("from".to_owned(), from.into());
+        problem.extensions.insert("to".to_owned(), to.into());
+        problem
+    }
+
+    /// 415: request bodies must be JSON.
+    #[must_use]
+    pub fn unsupported_media_type() -> Self {
+        Self::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .with_detail("the request body must be application/json")
+    }
+
+    /// 429, telling the client when the window resets.
+    #[must_use]
+    pub fn rate_limited(retry_after_seconds: u64) -> Self {
+        Self::from_status(StatusCode::TOO_MANY_REQUESTS)
+            .with_detail("too many requests; retry later")
+            .with_header(RETRY_AFTER, HeaderValue::from(retry_after_seconds))
+    }
+
+    /// 503: a dependency this request needs is down.
+    #[must_use]
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::from_status(StatusCode::SERVICE_UNAVAILABLE).with_detail(detail)
     }
 
     /// A 500 whose detail says nothing about the cause, which belongs in the logs only.
@@ -79,8 +185,27 @@ impl Problem {
         self
     }
 
+    fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
     fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl std::ops::Deref for Problem {
+    type Target = Details;
+
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Problem {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
     }
 }
 
@@ -93,6 +218,9 @@ impl IntoResponse for Problem {
             body,
         )
             .into_response();
+        for (name, value) in &self.headers {
+            response.headers_mut().insert(name, value.clone());
+        }
         // Kept for `render`, which adds what only the request knows.
         response.extensions_mut().insert(self);
         response
@@ -165,6 +293,36 @@ mod tests {
         let other = Problem::from_status(StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(other.kind, "about:blank");
         assert_eq!(other.title, "Payload Too Large");
+    }
+
+    #[test]
+    fn validation_problems_list_every_field() {
+        let problem = Problem::validation(vec![
+            FieldError::new("email", "must be an email address"),
+            FieldError::new("items[0].quantity", "must be between 1 and 1000"),
+        ]);
+        let body = serde_json::to_value(&problem).unwrap();
+        assert_eq!(body["detail"], "2 fields are invalid");
+        assert_eq!(body["errors"][1]["field"], "items[0].quantity");
+    }
+
+    #[test]
+    fn an_invalid_transition_names_both_statuses() {
+        let body =
+            serde_json::to_value(Problem::invalid_transition("shipped", "cancelled")).unwrap();
+        assert_eq!(body["type"], "urn:problem-type:invalid-transition");
+        assert_eq!(
+            (&body["from"], &body["to"]),
+            (&json!("shipped"), &json!("cancelled"))
+        );
+    }
+
+    #[test]
+    fn challenges_and_retry_hints_become_headers() {
+        let response = Problem::unauthenticated("no token").into_response();
+        assert_eq!(response.headers()[WWW_AUTHENTICATE], "Bearer");
+        let response = Problem::rate_limited(42).into_response();
+        assert_eq!(response.headers()[RETRY_AFTER], "42");
     }
 
     #[tokio::test]
