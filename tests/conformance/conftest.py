@@ -31,7 +31,7 @@ IMPLEMENTED: dict[str, tuple[str, ...]] = {
     "python-fastapi": SECTIONS,
     "go-connectrpc": SECTIONS,
     "rust-axum": ("operations", "tracing", "auth", "users", "orders", "events"),
-    "java-spring": ("operations",),
+    "java-spring": SECTIONS,
 }
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
