@@ -38,7 +38,13 @@ CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
 ADMIN_EMAIL = "conformance-admin@example.com"
 ADMIN_PASSWORD = "conformance-admin-password"
 # The suite makes many auth calls from one address; the per-email login limit stays at its default.
-SUITE_ENV = {"ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD, "RATE_LIMIT_AUTH": "100000"}
+CORS_ORIGINS = ("https://app.example.com", "https://admin.example.com")
+SUITE_ENV = {
+    "ADMIN_EMAIL": ADMIN_EMAIL,
+    "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    "RATE_LIMIT_AUTH": "100000",
+    "CORS_ALLOWED_ORIGINS": ",".join(CORS_ORIGINS),
+}
 
 
 @dataclass

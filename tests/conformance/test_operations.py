@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conformance.conftest import CHECK_NAMES, Service
+from tests.conformance.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, CHECK_NAMES, CORS_ORIGINS, Service
 from tests.projects import free_port, served
 
 CONTRACT_PATHS = set(
@@ -57,13 +57,14 @@ def test_readyz_lists_exactly_the_enabled_dependencies_all_ok(service: Service) 
 
 
 @pytest.mark.parametrize("check", sorted(UNREACHABLE))
-def test_readyz_names_an_unreachable_dependency_with_503(service: Service, check: str, tmp_path: Path) -> None:
+def test_an_unreachable_dependency_fails_readiness_not_liveness(service: Service, check: str, tmp_path: Path) -> None:
     if check not in service.readiness_checks:
         pytest.skip(f"{check} is not enabled in {service.variant}")
     variable, url = UNREACHABLE[check]
     with served(service.running.project, {**service.running.env, variable: url}, tmp_path) as broken:
         response = httpx.get(f"{broken.url}/readyz", timeout=15)
         health = httpx.get(f"{broken.url}/healthz", timeout=5)
+        DURING_OUTAGE[check](service, broken.url)
 
     assert response.status_code == 503
     body = response.json()
@@ -72,6 +73,94 @@ def test_readyz_names_an_unreachable_dependency_with_503(service: Service, check
     assert body["checks"][check].startswith("error: ")
     assert all(value == "ok" for name, value in body["checks"].items() if name != check)
     assert health.status_code == 200, "liveness never depends on dependencies"
+
+
+def _requests_needing_the_database_are_unavailable(service: Service, url: str) -> None:
+    if service.enabled("auth"):
+        credentials = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        response = httpx.post(f"{url}/api/v1/auth/login", json=credentials, timeout=15)
+    else:
+        gateway = {"X-User-ID": str(uuid.uuid4()), "X-User-Role": "user"}
+        response = httpx.get(f"{url}/api/v1/users/me", headers=gateway, timeout=15)
+
+    problem = assert_problem(response, 503, "unavailable")
+    assert "127.0.0.1:1" not in response.text, "the cause belongs in the logs, not the response"
+    assert problem["request_id"] == response.headers["x-request-id"]
+
+
+def _a_cache_outage_degrades_to_the_database(service: Service, url: str) -> None:
+    if service.enabled("auth"):
+        credentials = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        login = httpx.post(f"{url}/api/v1/auth/login", json=credentials, timeout=15)
+        assert login.status_code == 200, "rate limits fall back to process memory: " + login.text
+        caller = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    else:
+        admin = {"X-User-ID": str(uuid.uuid4()), "X-User-Role": "admin"}
+        body = {"email": f"cache-outage-{uuid.uuid4().hex[:8]}@example.com", "name": "Outage"}
+        created = httpx.post(f"{url}/api/v1/users", json=body, headers=admin, timeout=15)
+        assert created.status_code == 201, created.text
+        caller = {"X-User-ID": created.json()["id"], "X-User-Role": "user"}
+
+    for _ in range(2):  # a miss, then what would have been a hit
+        me = httpx.get(f"{url}/api/v1/users/me", headers=caller, timeout=15)
+        assert me.status_code == 200, "user reads degrade to the database: " + me.text
+
+
+def _the_broker_is_only_a_readiness_concern(service: Service, url: str) -> None:
+    """The events section halts the broker under a running service and checks nothing is lost."""
+
+
+DURING_OUTAGE = {
+    "database": _requests_needing_the_database_are_unavailable,
+    "cache": _a_cache_outage_degrades_to_the_database,
+    "broker": _the_broker_is_only_a_readiness_concern,
+}
+
+
+def test_cors_preflight_from_a_listed_origin_is_allowed(service: Service) -> None:
+    origin = CORS_ORIGINS[1]
+    requested = {"authorization", "content-type", "x-request-id"}
+    headers = {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": ",".join(sorted(requested)),
+    }
+
+    response = httpx.options(f"{service.url}/api/v1/orders", headers=headers, timeout=10)
+
+    assert response.status_code in (200, 204), response.text
+    assert response.headers["access-control-allow-origin"] == origin
+    assert "POST" in _tokens(response, "access-control-allow-methods", lower=False)
+    assert requested <= _tokens(response, "access-control-allow-headers")
+    assert "origin" in _tokens(response, "vary")
+    assert "access-control-allow-credentials" not in response.headers
+
+
+def test_cors_responses_to_a_listed_origin_expose_the_contract_headers(service: Service) -> None:
+    response = get(service, "/healthz", headers={"Origin": CORS_ORIGINS[0]})
+
+    assert response.headers["access-control-allow-origin"] == CORS_ORIGINS[0]
+    assert {"location", "retry-after", "x-request-id"} <= _tokens(response, "access-control-expose-headers")
+    assert "origin" in _tokens(response, "vary")
+    assert "access-control-allow-credentials" not in response.headers
+
+
+def test_cors_ignores_an_unlisted_origin(service: Service) -> None:
+    evil = {"Origin": "https://evil.example.com"}
+    preflight = httpx.options(
+        f"{service.url}/api/v1/orders", headers={**evil, "Access-Control-Request-Method": "POST"}, timeout=10
+    )
+    simple = get(service, "/healthz", headers=evil)
+
+    for response in (preflight, simple):
+        assert "access-control-allow-origin" not in response.headers
+        assert "access-control-allow-credentials" not in response.headers
+    assert simple.status_code == 200, "CORS is the browser's check; the server still answers"
+
+
+def _tokens(response: httpx.Response, header: str, *, lower: bool = True) -> set[str]:
+    values = ",".join(response.headers.get_list(header))
+    return {token.strip().lower() if lower else token.strip() for token in values.split(",") if token.strip()}
 
 
 def test_metrics_histogram_uses_route_templates_and_skips_operations(service: Service) -> None:

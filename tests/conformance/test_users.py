@@ -60,10 +60,12 @@ def test_users_act_only_on_themselves_unless_admin(api: Api) -> None:
 
 def test_delete_removes_the_user_even_one_with_orders(api: Api) -> None:
     headers, user = api.new_user()
-    api.place_order(headers)
+    order = api.place_order(headers)
 
     assert api.call("DELETE", f"/api/v1/users/{user['id']}", headers).status_code == 204
     problem(api.call("GET", f"/api/v1/users/{user['id']}", api.admin), 404, "not-found")
+    gone = api.call("GET", f"/api/v1/orders/{order['id']}", api.admin)
+    assert gone.status_code == 404, "a user's orders are deleted with them, in memory as in PostgreSQL"
 
 
 def test_user_reads_go_through_the_cache_and_changes_invalidate_it(api: Api) -> None:
