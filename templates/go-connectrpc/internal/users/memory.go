@@ -14,11 +14,14 @@ import (
 type Memory struct {
 	mu    sync.RWMutex
 	users map[uuid.UUID]User
+	// cascade removes what a deleted user owns.
+	cascade []func(ctx context.Context, userID uuid.UUID)
 }
 
-// NewMemory returns an empty in-memory repository.
-func NewMemory() *Memory {
-	return &Memory{users: map[uuid.UUID]User{}}
+// NewMemory returns an empty in-memory repository. Deleting a user then calls each of cascade
+// with the user's id, as ON DELETE CASCADE deletes the rows that refer to a user in the database.
+func NewMemory(cascade ...func(ctx context.Context, userID uuid.UUID)) *Memory {
+	return &Memory{users: map[uuid.UUID]User{}, cascade: cascade}
 }
 
 // Create implements Repository.
@@ -85,13 +88,17 @@ func (m *Memory) Update(_ context.Context, user User) error {
 }
 
 // Delete implements Repository.
-func (m *Memory) Delete(_ context.Context, id uuid.UUID) error {
+func (m *Memory) Delete(ctx context.Context, id uuid.UUID) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.users[id]; !ok {
+	_, ok := m.users[id]
+	delete(m.users, id)
+	m.mu.Unlock()
+	if !ok {
 		return ErrNotFound
 	}
-	delete(m.users, id)
+	for _, deleteOwned := range m.cascade {
+		deleteOwned(ctx, id)
+	}
 	return nil
 }
 

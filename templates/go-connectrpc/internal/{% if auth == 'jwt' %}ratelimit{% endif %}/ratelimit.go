@@ -14,7 +14,7 @@ const Window = time.Minute
 type Limiter interface {
 	// Allow counts one request under key and reports whether the window still allows it under
 	// limit; when it does not, retryAfter is the time left until the window resets.
-	Allow(ctx context.Context, key string, limit int) (allowed bool, retryAfter time.Duration, err error)
+	Allow(ctx context.Context, key string, limit int) (allowed bool, retryAfter time.Duration)
 }
 
 // Memory counts in this process's memory: each replica of the service counts on its own.
@@ -35,7 +35,7 @@ func NewMemory() *Memory {
 }
 
 // Allow implements Limiter.
-func (m *Memory) Allow(_ context.Context, key string, limit int) (bool, time.Duration, error) {
+func (m *Memory) Allow(_ context.Context, key string, limit int) (bool, time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
@@ -49,9 +49,9 @@ func (m *Memory) Allow(_ context.Context, key string, limit int) (bool, time.Dur
 	w.count++
 	m.windows[key] = w
 	if w.count > limit {
-		return false, w.ends.Sub(now), nil
+		return false, w.ends.Sub(now)
 	}
-	return true, 0, nil
+	return true, 0
 }
 
 // forgetEnded drops the windows that have ended, so that memory stays bounded. m.mu is held.

@@ -4,9 +4,15 @@ package cache
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
+
+// timeout bounds each dial, read and write, unless CACHE_URL sets its own (dial_timeout,
+// read_timeout, write_timeout). The cache only makes requests faster: while it is down, a
+// request must learn so in about a second and go on without it, not wait on reconnects.
+const timeout = time.Second
 
 // Open returns a client for the server at url (redis:// or rediss://). Connections are made
 // on first use, so the service starts (and reports itself unready) while the cache is down.
@@ -15,6 +21,17 @@ func Open(url string) (*redis.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: parsing CACHE_URL: %w", err)
 	}
+	for _, setting := range []*time.Duration{&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout} {
+		if *setting == 0 {
+			*setting = timeout
+		}
+	}
+	if opts.MaxRetries == 0 {
+		// One retry covers a connection the server closed; more would only prolong an outage.
+		opts.MaxRetries = 1
+	}
+	// One dial per attempt: the command retry above already tries again.
+	opts.DialerRetries = 1
 	return redis.NewClient(opts), nil
 }
 

@@ -3,6 +3,7 @@ package cache
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 // testURL is the server the integration tests use, from CACHE_URL; they skip without it.
@@ -27,20 +28,36 @@ func TestProbePingsARealServer(t *testing.T) {
 	}
 }
 
-func TestProbeFailsWhenTheServerIsUnreachable(t *testing.T) {
+func TestOpenRejectsAMalformedURL(t *testing.T) {
+	if _, err := Open("memcached://localhost:11211"); err == nil {
+		t.Error("Open() accepted a URL that is not redis:// or rediss://")
+	}
+}
+
+func TestOpenBoundsEachCallToASecondUnlessTheURLSaysOtherwise(t *testing.T) {
+	client, err := Open("redis://127.0.0.1:1/0?read_timeout=3s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+
+	opts := client.Options()
+	if opts.DialTimeout != time.Second || opts.WriteTimeout != time.Second || opts.ReadTimeout != 3*time.Second {
+		t.Errorf("timeouts: dial %v, write %v, read %v; want 1s, 1s and the URL's 3s", opts.DialTimeout, opts.WriteTimeout, opts.ReadTimeout)
+	}
+}
+
+func TestProbeFailsFastWhenTheServerIsUnreachable(t *testing.T) {
 	client, err := Open("redis://127.0.0.1:1/0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
 
-	if err := Probe(client)(t.Context()); err == nil {
-		t.Error("Probe() succeeded against a closed port")
-	}
-}
+	started := time.Now()
+	err = Probe(client)(t.Context())
 
-func TestOpenRejectsAMalformedURL(t *testing.T) {
-	if _, err := Open("memcached://localhost:11211"); err == nil {
-		t.Error("Open() accepted a URL that is not redis:// or rediss://")
+	if elapsed := time.Since(started); err == nil || elapsed > 3*time.Second {
+		t.Errorf("Probe() = %v after %v, want an error within 3s", err, elapsed)
 	}
 }
