@@ -12,6 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{ToResponse, ToSchema};
 
 use crate::middleware::request_id;
 
@@ -23,8 +25,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem(Box<Details>);
 
-/// The members of a problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The members of an RFC 9457 problem, as every error response carries them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = Problem)]
 pub struct Details {
     #[serde(rename = "type")]
     kind: String,
@@ -40,6 +43,7 @@ pub struct Details {
     errors: Vec<FieldError>,
     /// Members particular to one problem type, such as `from` and `to` of `invalid-transition`.
     #[serde(flatten)]
+    #[schema(ignore)]
     extensions: Map<String, Value>,
     /// Response headers the problem type calls for (`WWW-Authenticate`, `Retry-After`).
     #[serde(skip)]
@@ -47,7 +51,7 @@ pub struct Details {
 }
 
 /// One failing field of a request: a JSON path (`items[0].quantity`) or a parameter name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
     /// Where the value was, such as `email` or `items[0].quantity`.
     pub field: String,
@@ -224,6 +228,20 @@ impl IntoResponse for Problem {
         // Kept for `render`, which adds what only the request knows.
         response.extensions_mut().insert(self);
         response
+    }
+}
+
+/// Every error status of the API document answers with this one response, a problem.
+impl<'r> ToResponse<'r> for Problem {
+    fn response() -> (&'r str, RefOr<utoipa::openapi::Response>) {
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        let response = ResponseBuilder::new()
+            .description("An RFC 9457 problem; `type` names its kind, `errors` the failing fields.")
+            .content(PROBLEM_JSON, content)
+            .build();
+        ("Problem", response.into())
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::error::Error;
 
+use utoipa::IntoParams;
+
 use crate::problem::Problem;
 
 /// Why a repository could not do what it was asked.
@@ -38,11 +40,14 @@ impl From<StoreError> for Problem {
 }
 
 /// A window into a list: at most `limit` entries after skipping `offset`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
-    /// 1 to 100.
+    /// How many entries at most: 1 to 100.
+    #[param(required = false, minimum = 1, maximum = 100, default = 20)]
     pub limit: i64,
-    /// 0 or more.
+    /// How many entries to skip: 0 or more.
+    #[param(required = false, minimum = 0, default = 0)]
     pub offset: i64,
 }
 

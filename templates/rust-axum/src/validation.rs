@@ -10,6 +10,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::problem::{FieldError, Problem};
@@ -269,7 +270,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Paging {
 }
 
 /// A page of a list and where it sits in the whole.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
     /// The entries of this page.
     pub data: Vec<T>,
@@ -278,7 +279,7 @@ pub struct Page<T> {
 }
 
 /// `total` entries in the list; this page starts at `offset` and holds at most `limit`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PageMeta {
     /// Entries in the whole list.
     pub total: i64,

@@ -31,6 +31,7 @@ pub struct Readiness {
     get,
     path = "/healthz",
     tag = "operations",
+    security(()),
     responses((status = 200, description = "The process serves HTTP.", body = Health))
 )]
 pub async fn healthz() -> Json<Health> {
@@ -44,6 +45,7 @@ pub async fn healthz() -> Json<Health> {
     get,
     path = "/readyz",
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "Every enabled dependency answered.", body = Readiness),
         (status = 503, description = "A dependency failed, or the service is shutting down.", body = Readiness),

@@ -14,6 +14,7 @@ const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
     get,
     path = "/metrics",
     tag = "operations",
+    security(()),
     responses((
         status = 200,
         description = "Metrics, including http_server_request_duration_seconds.",

@@ -1,18 +1,21 @@
 //! Users in process memory: the store when the service runs without a database, and the
 //! handlers' store in tests.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::{User, UserChanges, UserRepository, now};
+use crate::orders::memory::MemoryOrders;
 use crate::store::{Paging, StoreError};
 
 /// Users in insertion order, which is creation order.
 #[derive(Debug, Default)]
 pub struct MemoryUsers {
     users: Mutex<Vec<User>>,
+    /// The orders that go with their owner, as the database's foreign key has them.
+    orders: Option<Arc<MemoryOrders>>,
 }
 
 fn email_taken(users: &[User], email: &str, except: Option<Uuid>) -> bool {
@@ -22,6 +25,15 @@ fn email_taken(users: &[User], email: &str, except: Option<Uuid>) -> bool {
 }
 
 impl MemoryUsers {
+    /// An empty store whose deleted users take their orders in `orders` with them.
+    #[must_use]
+    pub fn owning(orders: Arc<MemoryOrders>) -> Self {
+        Self {
+            users: Mutex::default(),
+            orders: Some(orders),
+        }
+    }
+
     fn users(&self) -> std::sync::MutexGuard<'_, Vec<User>> {
         // A panic while holding the lock cannot leave a user half-written, so poison is harmless.
         self.users
@@ -90,17 +102,36 @@ impl UserRepository for MemoryUsers {
         let mut users = self.users();
         let before = users.len();
         users.retain(|user| user.id != id);
-        Ok(users.len() < before)
+        let deleted = users.len() < before;
+        drop(users);
+        if deleted && let Some(orders) = &self.orders {
+            orders.remove_owned_by(id);
+        }
+        Ok(deleted)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::orders::{Order, OrderItem, OrderRepository};
     use crate::users::Role;
 
     fn user(email: &str) -> User {
         User::new(email.to_owned(), "Ann".to_owned(), Role::User, None)
+    }
+
+    #[tokio::test]
+    async fn a_deleted_user_takes_their_orders_along() {
+        let orders = Arc::new(MemoryOrders::default());
+        let users = MemoryUsers::owning(Arc::clone(&orders));
+        let ann = user("ann@example.com");
+        users.add(&ann).await.unwrap();
+        let item = OrderItem::new("PEN-1".to_owned(), "Pen".to_owned(), 1, 250);
+        let order = Order::place(ann.id, "EUR".to_owned(), vec![item]);
+        orders.add(&order).await.unwrap();
+        assert!(users.delete(ann.id).await.unwrap());
+        assert_eq!(orders.get(order.id).await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::password;
@@ -21,6 +22,11 @@ use crate::users::routes::created;
 use crate::users::{Role, User, now};
 use crate::validation::{Body, Check, FromJson};
 
+/// The auth operations of the API document; none needs a token.
+#[derive(OpenApi)]
+#[openapi(paths(register, login, refresh, logout))]
+pub struct Api;
+
 /// The auth routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +37,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A token pair, as login and refresh answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenPair {
     access_token: String,
     refresh_token: String,
@@ -40,9 +46,15 @@ pub struct TokenPair {
 }
 
 /// Registration: email, password and name.
+#[derive(ToSchema)]
 pub struct Registration {
+    /// Unique ignoring case.
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
+    /// Trimmed.
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
 }
 
@@ -60,8 +72,11 @@ impl FromJson for Registration {
 }
 
 /// Credentials; only their sizes are checked, so a wrong one is a 401 like any other.
+#[derive(ToSchema)]
 pub struct Credentials {
+    #[schema(min_length = 1, max_length = 254)]
     email: String,
+    #[schema(min_length = 1, max_length = 128)]
     password: String,
 }
 
@@ -77,7 +92,9 @@ impl FromJson for Credentials {
 }
 
 /// A refresh token presented to refresh or logout.
+#[derive(ToSchema)]
 pub struct Presentation {
+    #[schema(min_length = 1, max_length = 512)]
     refresh_token: String,
 }
 
@@ -130,6 +147,23 @@ fn client(parts: &Parts) -> String {
 }
 
 /// `POST /api/v1/auth/register`: a new account with the role `user`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    operation_id = "register",
+    tag = "auth",
+    summary = "Create an account with the user role",
+    security(()),
+    request_body = Registration,
+    responses(
+        (status = 201, description = "The user, created.", body = User,
+            headers(("Location" = String, description = "The user's URL"))),
+        (status = 400, response = Problem),
+        (status = 409, response = Problem),
+        (status = 415, response = Problem),
+        (status = 429, response = Problem),
+    )
+)]
 async fn register(
     _: WithinRouteLimit,
     State(state): State<AppState>,
@@ -147,6 +181,22 @@ async fn register(
 }
 
 /// `POST /api/v1/auth/login`: credentials for a token pair starting a new family.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    summary = "Exchange credentials for a token pair",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "A token pair starting a new family.", body = TokenPair),
+        (status = 400, response = Problem),
+        (status = 401, response = Problem),
+        (status = 415, response = Problem),
+        (status = 429, response = Problem),
+    )
+)]
 async fn login(
     _: WithinRouteLimit,
     ClientAddress(client): ClientAddress,
@@ -169,6 +219,22 @@ async fn login(
 
 /// `POST /api/v1/auth/refresh`: uses up a refresh token for a new pair in its family. A token
 /// used before revokes its family: whoever replays it, attacker or victim, loses the session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    operation_id = "refresh",
+    tag = "auth",
+    summary = "Rotate a refresh token; reuse revokes its whole family",
+    security(()),
+    request_body = Presentation,
+    responses(
+        (status = 200, description = "A new token pair in the same family.", body = TokenPair),
+        (status = 400, response = Problem),
+        (status = 401, response = Problem),
+        (status = 415, response = Problem),
+        (status = 429, response = Problem),
+    )
+)]
 async fn refresh(
     _: WithinRouteLimit,
     State(state): State<AppState>,
@@ -204,6 +270,21 @@ async fn refresh(
 }
 
 /// `POST /api/v1/auth/logout`: revokes the presented token's whole family.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    operation_id = "logout",
+    tag = "auth",
+    summary = "Revoke a refresh token's family",
+    security(()),
+    request_body = Presentation,
+    responses(
+        (status = 204, description = "The family is revoked (or the token was unknown)."),
+        (status = 400, response = Problem),
+        (status = 415, response = Problem),
+        (status = 429, response = Problem),
+    )
+)]
 async fn logout(
     _: WithinRouteLimit,
     State(state): State<AppState>,
