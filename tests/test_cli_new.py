@@ -142,11 +142,6 @@ def test_missing_answers_without_a_terminal_name_every_key(cli: CliRunner, tmp_p
             "cache='memcached': must be one of dragonfly, none",
         ),
         (["--stack", "python-fastapi", "--data", "nonsense"], "expected KEY=VALUE"),
-        (
-            ["--stack", "java-spring", "--data", "database=none"],
-            "messaging=redpanda: java-spring relays order events from an outbox table in the database; "
-            "answer database=postgres, or messaging=none",
-        ),
         (["--answers-file", "missing.yml"], "cannot read it"),
     ],
 )

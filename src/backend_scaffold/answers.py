@@ -96,7 +96,6 @@ def resolve(root: Path, sources: AnswerSources, ask: Asker | None = None) -> dic
         raise MissingAnswersError(missing)
     _check_applicable(questions, sources.explicit, answers)
     _check_values(questions, answers)
-    _check_combination(answers)
     return answers
 
 
@@ -136,20 +135,6 @@ def _check_values(questions: Mapping[str, Question], answers: dict[str, str]) ->
             problems.append(f"{name}={value!r}: {problem}")
     if problems:
         raise AnswerError("; ".join(problems))
-
-
-# Stacks whose outbox relay reads a database table and so has no events without one (python-fastapi
-# and go-connectrpc keep an in-memory outbox for database=none).
-OUTBOX_NEEDS_DATABASE = frozenset({"rust-axum", "java-spring"})
-
-
-def _check_combination(answers: Mapping[str, str]) -> None:
-    stack = answers.get("stack", "")
-    if stack in OUTBOX_NEEDS_DATABASE and answers.get("messaging") == "redpanda" and answers.get("database") == "none":
-        raise AnswerError(
-            f"messaging=redpanda: {stack} relays order events from an outbox table in the database; "
-            "answer database=postgres, or messaging=none"
-        )
 
 
 def secrets_for(answers: Mapping[str, str], explicit: Mapping[str, str]) -> dict[str, str]:
