@@ -70,6 +70,48 @@ def test_doctor_names_a_missing_tool_with_a_hint_and_exits_1(tmp_path: Path) -> 
     assert "rustup" in checks["cargo"]["install_hint"]
 
 
+def _fake_java(directory: Path, version: str) -> None:
+    """A `java` that answers -version like a JDK does (on stderr)."""
+    directory.mkdir(parents=True)
+    java = directory / "java"
+    java.write_text(f"#!/bin/sh\necho 'openjdk version \"{version}\" 2025-04-15' >&2\n")
+    java.chmod(0o755)
+
+
+def _doctor_java(env: dict[str, str]) -> tuple[int, dict[str, object]]:
+    result = subprocess.run(
+        [sys.executable, "-m", "backend_scaffold", "doctor", "--stack", "java-spring", "--json"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    checks = {c["command"]: c for c in json.loads(result.stdout)["checks"]}
+    return result.returncode, checks["java"]
+
+
+def test_doctor_refuses_a_jdk_older_than_generated_projects_need(tmp_path: Path) -> None:
+    _fake_java(tmp_path / "bin", "17.0.15")
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env.update(PATH=f"{tmp_path / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin", NO_COLOR="1")
+
+    code, java = _doctor_java(env)
+
+    assert code == 1
+    assert java["found"] is True and java["too_old"] is True
+    assert "JAVA_HOME" in str(java["install_hint"])
+
+
+def test_doctor_checks_the_jdk_java_home_names_as_maven_would(tmp_path: Path) -> None:
+    _fake_java(tmp_path / "bin", "17.0.15")
+    _fake_java(tmp_path / "jdk-25" / "bin", "25.0.1")
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin", "NO_COLOR": "1"}
+    env["JAVA_HOME"] = str(tmp_path / "jdk-25")
+
+    code, java = _doctor_java(env)
+
+    assert java["too_old"] is False
+    assert "25.0.1" in str(java["version"])
+    assert code == 0
+
+
 def test_doctor_reads_the_stack_of_a_project(cli: CliRunner, tmp_path: Path) -> None:
     assert cli("new", "p", "--stack", "python-fastapi", "--defaults", "--no-git").returncode == 0
     payload = json.loads(cli("doctor", "p", "--json").stdout)

@@ -135,8 +135,13 @@ def show_doctor(result: DoctorResult) -> None:
     for column in ("stack", "tool", "status", "version", "hint"):
         table.add_column(column)
     for check in result.checks:
-        status = "[green]found[/]" if check.found else ("[red]missing[/]" if check.required else "[yellow]optional[/]")
-        table.add_row(check.stack, check.command, status, check.version, "" if check.found else check.install_hint)
+        if check.too_old:
+            status = "[red]too old[/]" if check.required else "[yellow]too old[/]"
+        elif check.found:
+            status = "[green]found[/]"
+        else:
+            status = "[red]missing[/]" if check.required else "[yellow]optional[/]"
+        table.add_row(check.stack, check.command, status, check.version, "" if check.usable else check.install_hint)
     _console().print(table)
 
 

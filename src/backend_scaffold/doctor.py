@@ -1,7 +1,9 @@
-"""`doctor`: are the toolchains a stack needs on PATH, and which versions."""
+"""`doctor`: are the toolchains a stack needs on PATH, and new enough."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -22,6 +24,11 @@ class ToolCheck:
     found: bool
     version: str
     install_hint: str
+    too_old: bool = False  # found, but older than generated projects need
+
+    @property
+    def usable(self) -> bool:
+        return self.found and not self.too_old
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ class DoctorResult:
 
     @property
     def exit_code(self) -> int:
-        missing = any(check.required and not check.found for check in self.checks)
+        missing = any(check.required and not check.usable for check in self.checks)
         return EXIT_FAILURE if missing else EXIT_OK
 
 
@@ -45,11 +52,29 @@ def _version(command: str, args: tuple[str, ...]) -> str:
     return lines[0] if lines else ""
 
 
+def _older_than(version: str, minimum: tuple[int, ...]) -> bool:
+    """Whether the first dotted number in a version line is below `minimum` (unknown: not)."""
+    match = re.search(r"\d+(?:\.\d+)*", version)
+    if not minimum or match is None:
+        return False
+    return tuple(int(part) for part in match[0].split(".")) < minimum
+
+
+def _locate(command: str, home_variable: str) -> str | None:
+    """The tool builds will run: under $JAVA_HOME/bin when it is set (as Maven does), else PATH."""
+    home = os.environ.get(home_variable, "") if home_variable else ""
+    if home:
+        candidate = Path(home) / "bin" / command
+        return str(candidate) if os.access(candidate, os.X_OK) else None
+    return shutil.which(command)
+
+
 def check_stack(stack: Stack) -> list[ToolCheck]:
     """Check each tool of one stack."""
     checks = []
     for tool in stack.tools:
-        path = shutil.which(tool.command)
+        path = _locate(tool.command, tool.home_variable)
+        version = _version(path, tool.version_args) if path else ""
         checks.append(
             ToolCheck(
                 stack=stack.id,
@@ -57,8 +82,9 @@ def check_stack(stack: Stack) -> list[ToolCheck]:
                 purpose=tool.purpose,
                 required=tool.required,
                 found=path is not None,
-                version=_version(path, tool.version_args) if path else "",
+                version=version,
                 install_hint=tool.install_hint,
+                too_old=path is not None and _older_than(version, tool.minimum),
             )
         )
     return checks

@@ -16,6 +16,8 @@ class Tool:
     install_hint: str
     version_args: tuple[str, ...] = ("--version",)
     required: bool = True
+    minimum: tuple[int, ...] = ()  # the oldest version generated projects build with
+    home_variable: str = ""  # an environment variable naming the installation builds really use
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ STACKS: tuple[Stack, ...] = (
                 "build, test and run buf/protoc plugins pinned as Go tools",
                 "install Go 1.26.7+ from https://go.dev/dl/ (or let GOTOOLCHAIN fetch it)",
                 ("version",),
+                minimum=(1, 26, 7),
             ),
             _MAKE,
             _GIT,
@@ -82,6 +85,8 @@ STACKS: tuple[Stack, ...] = (
                 "JDK 25 to build and run (generated projects target Java 25)",
                 "install a JDK 25, for example Eclipse Temurin 25, and point JAVA_HOME at it",
                 ("-version",),
+                minimum=(25,),
+                home_variable="JAVA_HOME",
             ),
             Tool(
                 "mvn",
