@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests import infra  # noqa: E402 (the checkout's test infrastructure)
-from tests.projects import VARIANTS, toolchain_env  # noqa: E402
+from tests.projects import VARIANTS, generate, toolchain_env  # noqa: E402
 
 STACKS = ("go-connectrpc", "rust-axum", "java-spring", "python-fastapi")
 IDLE_SECONDS = 10
@@ -77,24 +77,20 @@ def _cold_python(project: Path, env: dict[str, str], scratch: Path) -> None:
     shutil.rmtree(project / ".venv", ignore_errors=True)
 
 
-def _slug(project: Path) -> str:
-    return project.name
-
-
 RECIPES = {
     "go-connectrpc": Recipe(
         ["make", "build"],
         "internal/config/config.go",
         "//",
         _cold_go,
-        lambda project, env: [str(project / "bin" / _slug(project))],
+        lambda project, env: [str(project / "bin" / project.name)],
     ),
     "rust-axum": Recipe(
         ["make", "build"],
         "src/main.rs",
         "//",
         _cold_rust,
-        lambda project, env: [str(Path(env["CARGO_TARGET_DIR"]) / "release" / _slug(project).replace("-", "_"))],
+        lambda project, env: [str(Path(env["CARGO_TARGET_DIR"]) / "release" / project.name.replace("-", "_"))],
     ),
     "java-spring": Recipe(
         ["make", "build"],
@@ -108,7 +104,7 @@ RECIPES = {
         "src/*/config.py",
         "#",
         _cold_python,
-        lambda project, env: [str(project / ".venv" / "bin" / "python"), "-m", _slug(project).replace("-", "_")],
+        lambda project, env: [str(project / ".venv" / "bin" / "python"), "-m", project.name.replace("-", "_")],
     ),
 }
 
@@ -179,17 +175,13 @@ def measure(stack: str, *, variant: str, runs: int, cold: bool, services: dict[s
     env = toolchain_env()
     parent = scratch / stack
     parent.mkdir()
-    toggles = [arg for toggle in VARIANTS[variant] for arg in ("--data", toggle)]
-    new = [sys.executable, "-m", "backend_scaffold", "new", "orders-service", "--stack", stack, "--defaults", *toggles]
-    timed(new, parent, env)
-    project = parent / "orders-service"
+    project = generate(parent, stack, VARIANTS[variant], env)
 
     build_env = dict(env)
     if cold:
         recipe.cold(project, build_env, scratch / f"{stack}-cold")
-    cold_seconds = timed(recipe.build, project, build_env) if cold else None
-    if not cold:
-        timed(recipe.build, project, build_env)
+    first_build = timed(recipe.build, project, build_env)
+    cold_seconds = first_build if cold else None
     edited = next(project.glob(recipe.edit))
     edited.write_text(edited.read_text() + f"{recipe.comment} changed for a warm build\n")
     warm_seconds = timed(recipe.build, project, build_env)

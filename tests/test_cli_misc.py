@@ -58,14 +58,19 @@ def test_new_prefills_from_detection(cli: CliRunner, tmp_path: Path) -> None:
     assert answers["go_module"] == "github.com/acme/svc"
 
 
-def test_doctor_names_a_missing_tool_with_a_hint_and_exits_1(tmp_path: Path) -> None:
-    env = {**os.environ, "PATH": str(Path(sys.executable).parent), "NO_COLOR": "1"}
+def _doctor(stack: str, env: dict[str, str]) -> tuple[int, dict[str, dict[str, object]]]:
+    """`doctor --stack STACK --json` in its own process: exit code and the checks by command."""
     result = subprocess.run(
-        [sys.executable, "-m", "backend_scaffold", "doctor", "--stack", "rust-axum", "--json"],
+        [sys.executable, "-m", "backend_scaffold", "doctor", "--stack", stack, "--json"],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert result.returncode == 1
-    checks = {c["command"]: c for c in json.loads(result.stdout)["checks"]}
+    return result.returncode, {c["command"]: c for c in json.loads(result.stdout)["checks"]}
+
+
+def test_doctor_names_a_missing_tool_with_a_hint_and_exits_1(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent), "NO_COLOR": "1"}
+    code, checks = _doctor("rust-axum", env)
+    assert code == 1
     assert checks["cargo"]["found"] is False
     assert "rustup" in checks["cargo"]["install_hint"]
 
@@ -78,21 +83,13 @@ def _fake_java(directory: Path, version: str) -> None:
     java.chmod(0o755)
 
 
-def _doctor_java(env: dict[str, str]) -> tuple[int, dict[str, object]]:
-    result = subprocess.run(
-        [sys.executable, "-m", "backend_scaffold", "doctor", "--stack", "java-spring", "--json"],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    checks = {c["command"]: c for c in json.loads(result.stdout)["checks"]}
-    return result.returncode, checks["java"]
-
-
 def test_doctor_refuses_a_jdk_older_than_generated_projects_need(tmp_path: Path) -> None:
     _fake_java(tmp_path / "bin", "17.0.15")
     env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
     env.update(PATH=f"{tmp_path / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin", NO_COLOR="1")
 
-    code, java = _doctor_java(env)
+    code, checks = _doctor("java-spring", env)
+    java = checks["java"]
 
     assert code == 1
     assert java["found"] is True and java["too_old"] is True
@@ -105,7 +102,8 @@ def test_doctor_checks_the_jdk_java_home_names_as_maven_would(tmp_path: Path) ->
     env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin", "NO_COLOR": "1"}
     env["JAVA_HOME"] = str(tmp_path / "jdk-25")
 
-    code, java = _doctor_java(env)
+    code, checks = _doctor("java-spring", env)
+    java = checks["java"]
 
     assert java["too_old"] is False
     assert "25.0.1" in str(java["version"])
