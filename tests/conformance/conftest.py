@@ -4,7 +4,12 @@ The suite knows nothing of any stack: a service passes by answering as docs/cont
 Each test module is one section of the suite (its file name without `test_`); a stack runs the
 sections it implements, and joins every section as its issue brings it to the full contract.
 `CONFORMANCE_STACKS=go-connectrpc:operations,python-fastapi` narrows or widens a run while
-developing (no sections after a stack means all of them).
+developing (no sections after a stack means all of them, the production ones included).
+
+Contract v2's production properties (docs/contract.md, part II) are sections of their own
+(`PRODUCTION_SECTIONS`); a file name's underscores are dashes in its section's name
+(`test_strict_input.py` is `strict-input`). Each stack's own "meets contract v2" issue adds them
+to its entry in `IMPLEMENTED`, so main stays green while the stacks catch up.
 """
 
 from __future__ import annotations
@@ -26,10 +31,16 @@ if TYPE_CHECKING:
 
 # In the order a stack usually joins them: users, orders and events call the API as a logged-in
 # user when auth=jwt, and openapi fuzzes every documented operation.
-SECTIONS = ("operations", "tracing", "auth", "users", "orders", "events", "openapi")
-IMPLEMENTED: dict[str, tuple[str, ...]] = dict.fromkeys(
-    ("python-fastapi", "go-connectrpc", "rust-axum", "java-spring"), SECTIONS
-)
+CONTRACT_SECTIONS = ("operations", "tracing", "auth", "users", "orders", "events", "openapi")
+# Contract v2, part II: what production does to a service. `tls`, `replicas` and `upgrade` run
+# the service in a setting of their own (TLS-only dependencies, two instances, an updated project).
+PRODUCTION_SECTIONS = (
+    "limits", "strict-input", "access", "consistency", "deadlines", "proxies", "secrets",
+    "outbox", "project", "tls", "replicas", "upgrade",
+)  # fmt: skip
+SECTIONS = CONTRACT_SECTIONS + PRODUCTION_SECTIONS
+STACKS = ("python-fastapi", "go-connectrpc", "rust-axum", "java-spring")
+IMPLEMENTED: dict[str, tuple[str, ...]] = dict.fromkeys(STACKS, CONTRACT_SECTIONS)
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
 ADMIN_EMAIL = "conformance-admin@example.com"
@@ -77,15 +88,30 @@ def implemented() -> dict[str, tuple[str, ...]]:
     return chosen
 
 
+def section_of(item: pytest.Item) -> str:
+    """The suite section a test belongs to: its file name without `test_`, underscores as dashes."""
+    return item.path.stem.removeprefix("test_").replace("_", "-")
+
+
+def stack_of(item: pytest.Item) -> str | None:
+    """The stack a conformance test runs against, from the `service` or `stack` fixture's parameter."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    if "service" in callspec.params:
+        stack: str = callspec.params["service"][0]
+        return stack
+    return callspec.params.get("stack")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     stacks = implemented()
     for item in items:
         if "conformance" not in item.nodeid:
             continue
         item.add_marker(pytest.mark.e2e)
-        callspec = getattr(item, "callspec", None)
-        stack = callspec.params["service"][0] if callspec and "service" in callspec.params else None
-        section = item.path.stem.removeprefix("test_")
+        stack = stack_of(item)
+        section = section_of(item)
         if stack is not None and section not in stacks[stack]:
             item.add_marker(pytest.mark.skip(reason=f"{stack} does not serve the {section} section yet"))
 
@@ -110,6 +136,14 @@ def service(
         yield Service(stack, variant, answers, running)
         exit_status = running.stop_gracefully()
         assert exit_status == 0, f"SIGTERM must stop the service cleanly (exit 0):\n{running.log()}"
+
+
+@pytest.fixture(scope="session", params=list(implemented()))
+def stack(request: pytest.FixtureRequest) -> str:
+    """A stack id, for sections that generate projects of their own (`upgrade`) instead of `service`."""
+    require_toolchain(request.param)
+    chosen: str = request.param
+    return chosen
 
 
 @pytest.fixture
