@@ -106,3 +106,28 @@ def test_pagination_limits_match_the_contract() -> None:
     limit = openapi()["components"]["parameters"]["Limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 20)
     assert f"`limit` defaults to 20, accepts 1{DASH}100" in contract()
+
+
+# --- Part II: production properties --------------------------------------------------------
+
+
+def _part_two() -> str:
+    return contract().split("# Part II: Production properties", 1)[1]
+
+
+def test_every_api_operation_answers_503_and_every_body_operation_413() -> None:
+    for (_, path), operation in _operations().items():
+        if not path.startswith("/api/v1"):
+            continue
+        assert "503" in operation["responses"], operation["operationId"]
+        if "requestBody" in operation:
+            assert "413" in operation["responses"], operation["operationId"]
+
+
+def test_every_variable_part_two_names_is_in_the_configuration_table() -> None:
+    table = contract().split("## 2. Configuration", 1)[1].split("## 3.", 1)[0]
+    configured = set(re.findall(r"^\| `([A-Z_]+)`(?:, `([A-Z_]+)`)?", table, flags=re.MULTILINE))
+    variables = {name for row in configured for name in row if name}
+    values = {"SASL_SSL", "PLAINTEXT", "SSL"}  # KAFKA_SECURITY_PROTOCOL's choices, not variables
+    named = set(re.findall(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`", _part_two())) - values
+    assert named <= variables, sorted(named - variables)
