@@ -64,3 +64,20 @@ def services() -> Iterator[dict[str, str]]:
         return
     with infra.running() as env:
         yield env
+
+
+@pytest.fixture(scope="session")
+def tls_services() -> Iterator[dict[str, str]]:
+    """TLS-only PostgreSQL, Redis and Kafka for this session, and the variables a TLS client needs.
+
+    Reuses the set that `python -m tests.infra up --tls` wrote when BACKEND_SCAFFOLD_TLS_SERVICES
+    names its services.env; otherwise starts the servers here and stops them at the end.
+    """
+    from tests import infra
+
+    provided = os.environ.get("BACKEND_SCAFFOLD_TLS_SERVICES")
+    if provided:
+        yield infra.read_services_env(Path(provided))
+        return
+    with infra.running(tls=True) as env:
+        yield env

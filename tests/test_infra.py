@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests import infra
+from tests import certs, infra
 
 pytestmark = pytest.mark.infra
 
@@ -158,4 +160,148 @@ def test_up_and_down_leave_nothing_running(tmp_path: Path) -> None:
         with pytest.raises(OSError), socket.create_connection((parts.hostname, parts.port), timeout=1):
             pass
     assert not (tmp_path / "services.env").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+# TLS: one TLS-only set per session (`tls_services`), each server proven to verify and to refuse plaintext.
+
+
+def test_postgres_over_tls_verifies_the_server_and_refuses_plain_tcp(
+    tls_services: dict[str, str], tmp_path: Path
+) -> None:
+    url = tls_services["DATABASE_URL"]
+    assert "sslmode=verify-full" in url and "sslrootcert=" in url
+    assert _psql(url, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == "t"
+
+    plain = url.partition("?")[0] + "?sslmode=disable"
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        _psql(plain, "SELECT 1")
+    assert "no pg_hba.conf entry" in refused.value.stderr and "no encryption" in refused.value.stderr
+
+    stranger, _ = certs.make_ca(tmp_path / "other", "another CA")
+    ours = url.partition("sslrootcert=")[2].partition("&")[0]
+    with pytest.raises(subprocess.CalledProcessError) as unverified:
+        _psql(url.replace(f"sslrootcert={ours}", f"sslrootcert={stranger}"), "SELECT 1")
+    assert "certificate verify failed" in unverified.value.stderr
+
+
+def _redis_tls(url: str, ca: str, *commands: list[str]) -> bytes:
+    """Send RESP commands over TLS, verifying the server against `ca`; the raw replies."""
+    parts = urlsplit(url)
+    context = ssl.create_default_context(cafile=ca)
+    payload = b"".join(
+        f"*{len(command)}\r\n".encode() + b"".join(f"${len(a)}\r\n{a}\r\n".encode() for a in command)
+        for command in commands
+    )
+    with (
+        socket.create_connection((parts.hostname, parts.port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=parts.hostname) as conn,
+    ):
+        conn.sendall(payload)
+        data = b""
+        for _ in range(20):
+            if data.count(b"\r\n") >= 3:
+                break
+            data += conn.recv(4096)
+    return data
+
+
+def _answers_plaintext(url: str) -> bool:
+    try:
+        return _redis(url, ["PING"])[0] == b"+PONG"
+    except OSError:  # a reset is how a TLS port turns plaintext away
+        return False
+
+
+def test_redis_over_tls_sets_and_gets_and_refuses_plaintext(tls_services: dict[str, str], tmp_path: Path) -> None:
+    url, ca = tls_services["CACHE_URL"], tls_services["CACHE_CA_FILE"]
+    key = f"user:{uuid.uuid4().hex}"
+    assert url.startswith("rediss://127.0.0.1:")
+
+    replies = _redis_tls(url, ca, ["SET", key, "over tls", "EX", "60"], ["GET", key])
+
+    assert replies.split(b"\r\n")[:3] == [b"+OK", b"$8", b"over tls"]
+    assert not _answers_plaintext(url.replace("rediss://", "redis://")), "a TLS-only server refuses plaintext"
+    stranger, _ = certs.make_ca(tmp_path / "other", "another CA")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _redis_tls(url, str(stranger), ["PING"])
+
+
+def _round_trip(config: dict[str, str], topic: str) -> bytes | None:
+    """Produce one record to `topic` and read it back with a classic consumer group; its value."""
+    from confluent_kafka import Consumer, Producer
+
+    producer = Producer({**config, "enable.idempotence": True})
+    producer.produce(topic, key=b"order-1", value=f"via {config.get('security.protocol')}".encode())
+    assert producer.flush(30) == 0
+    group = {"group.id": f"g-{uuid.uuid4().hex[:8]}", "group.protocol": "classic", "auto.offset.reset": "earliest"}
+    consumer = Consumer({**config, **group})
+    consumer.subscribe([topic])
+    try:
+        for _ in range(60):
+            message = consumer.poll(1.0)
+            if message is not None and message.error() is None:
+                value: bytes | None = message.value()
+                return value
+    finally:
+        consumer.close()
+    return None
+
+
+@pytest.mark.parametrize("listener", ["SSL", "SASL_SSL SCRAM-SHA-512", "SASL_SSL SCRAM-SHA-256"])
+def test_kafka_produces_and_consumes_over_tls(tls_services: dict[str, str], listener: str) -> None:
+    protocol, _, mechanism = listener.partition(" ")
+    env = {**tls_services, "KAFKA_SECURITY_PROTOCOL": protocol, "KAFKA_SASL_MECHANISM": mechanism}
+    if protocol == "SSL":
+        env["KAFKA_BROKERS"] = tls_services["KAFKA_SSL_BROKERS"]
+    config = infra.kafka_client_config(env)
+    topic = f"test.{uuid.uuid4().hex[:8]}"
+    infra.create_topics(config["bootstrap.servers"], [topic], partitions=1, config=config)
+
+    assert _round_trip(config, topic) == f"via {protocol}".encode()
+
+
+def _first_errors(config: dict[str, str]) -> str:
+    """What a client with these settings reports once it has tried the broker (within 15 s)."""
+    from confluent_kafka import Producer
+
+    reports: list[str] = []
+    producer = Producer({**config, "log_level": 0, "error_cb": lambda error: reports.append(str(error))})
+    deadline = time.monotonic() + 15
+    while not reports and time.monotonic() < deadline:
+        producer.poll(0.2)
+    return " ".join(reports)
+
+
+def test_kafka_refuses_wrong_scram_credentials_and_plaintext(tls_services: dict[str, str]) -> None:
+    from confluent_kafka.admin import AdminClient
+
+    good = infra.kafka_client_config(tls_services)
+    assert good["security.protocol"] == "SASL_SSL" and good["sasl.mechanism"] == "SCRAM-SHA-512"
+    admin_config: dict[str, str | int | float | bool] = {**good}
+    assert infra.TOPICS[0] in AdminClient(admin_config).list_topics(timeout=15).topics
+
+    wrong_password = _first_errors({**good, "sasl.password": "not-the-password"})
+    unknown_user = _first_errors({**good, "sasl.username": "nobody"})
+    plaintext = _first_errors({"bootstrap.servers": good["bootstrap.servers"]})
+
+    assert "Authentication failed" in wrong_password, wrong_password
+    assert "Authentication failed" in unknown_user, unknown_user
+    assert plaintext and "Authentication failed" not in plaintext, "plaintext fails before any authentication"
+
+
+def test_up_tls_writes_variables_a_shell_can_source(tmp_path: Path) -> None:
+    env = infra.up(["postgres", "redis"], tmp_path, tls=True)
+    try:
+        # The URL's `&` would end the assignment if services.env did not quote it.
+        script = 'set -a; . ./services.env; test "$CACHE_CA_FILE" = "${DATABASE_URL##*sslrootcert=}" && '
+        script += '"$PSQL" "$DATABASE_URL" -Atc "SELECT 1"'
+        shell_env = {"PSQL": str(infra.postgres_bin() / "psql"), "PATH": os.environ["PATH"]}
+        result = subprocess.run(
+            ["sh", "-c", script], cwd=tmp_path, env=shell_env, capture_output=True, text=True, timeout=60, check=False
+        )
+    finally:
+        assert infra.down(tmp_path) == 2
+    assert (result.returncode, result.stdout.strip()) == (0, "1"), result.stderr
+    assert env["CACHE_URL"].startswith("rediss://") and "sslmode=verify-full" in env["DATABASE_URL"]
     assert list(tmp_path.iterdir()) == []
