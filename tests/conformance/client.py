@@ -94,7 +94,10 @@ def problem(response: httpx.Response, status: int, kind: str) -> dict[str, Any]:
 
 
 def sql(service: Service, query: str, **params: str) -> list[str]:
-    """Rows of a query on the service's own database, unaligned; `:'name'` takes a psql variable."""
+    """Rows of a query on the service's own database, unaligned; `:'name'` takes a psql variable.
+
+    psql reads `sslmode` and `sslrootcert` from the URL itself, so this speaks TLS when the service does.
+    """
     url = service.running.env["DATABASE_URL"]
     variables = [arg for name, value in params.items() for arg in ("-v", f"{name}={value}")]
     psql = [str(infra.postgres_bin() / "psql"), url, "-At", "-v", "ON_ERROR_STOP=1", *variables, "-f", "-"]
@@ -103,9 +106,12 @@ def sql(service: Service, query: str, **params: str) -> list[str]:
 
 
 def redis_cli(service: Service, *args: str) -> str:
-    """A command against the service's own cache (Redis standing in for Dragonfly)."""
-    url = service.running.env["CACHE_URL"]
-    result = subprocess.run(["redis-cli", "-u", url, *args], capture_output=True, text=True, check=True, timeout=30)
+    """A command against the service's own cache (Redis standing in for Dragonfly), over TLS for `rediss://`."""
+    env = service.running.env
+    url = env["CACHE_URL"]
+    tls = ["--tls", *(["--cacert", env["CACHE_CA_FILE"]] if env.get("CACHE_CA_FILE") else [])]
+    command = ["redis-cli", "-u", url, *(tls if url.startswith("rediss://") else []), *args]
+    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=30)
     return result.stdout.strip()
 
 
@@ -113,13 +119,9 @@ def consume_about(service: Service, subject: str, count: int, timeout: float = 3
     """The first `count` records on the orders topic whose CloudEvent subject is `subject`."""
     from confluent_kafka import Consumer
 
-    consumer = Consumer(
-        {
-            "bootstrap.servers": service.running.env["KAFKA_BROKERS"],
-            "group.id": f"conformance-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-        }
-    )
+    # The service's own broker settings: TLS and SASL too when its environment asks for them.
+    config = infra.kafka_client_config(service.running.env)
+    consumer = Consumer({**config, "group.id": f"conformance-{uuid.uuid4()}", "auto.offset.reset": "earliest"})
     consumer.subscribe(["orders.events"])
     found: list[Any] = []
     deadline = time.monotonic() + timeout

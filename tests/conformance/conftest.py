@@ -114,21 +114,45 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         section = section_of(item)
         if stack is not None and section not in stacks[stack]:
             item.add_marker(pytest.mark.skip(reason=f"{stack} does not serve the {section} section yet"))
+        elif (reason := tls_variant_skip(item, section)) is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(
-    scope="session",
-    params=[(stack, variant) for stack in implemented() for variant in VARIANTS],
-    ids=lambda param: f"{param[0]}-{param[1]}",
-)
-def service(
-    request: pytest.FixtureRequest, services: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Service]:
+# The `tls` variant: the defaults answers served against TLS-only PostgreSQL, Redis and Kafka
+# (the `tls_services` fixture), generated only for stacks that list the `tls` section.
+TLS_VARIANT = "tls"
+TLS_VARIANT_SECTIONS = ("operations", "users", "orders", "events", "tls")
+
+
+def service_params() -> list[tuple[str, str]]:
+    """(stack, variant) pairs the `service` fixture serves: every variant, and `tls` where implemented."""
+    stacks = implemented()
+    plain = [(stack, variant) for stack in stacks for variant in VARIANTS]
+    return plain + [(stack, TLS_VARIANT) for stack, sections in stacks.items() if "tls" in sections]
+
+
+def tls_variant_skip(item: pytest.Item, section: str) -> str | None:
+    """Why a test does not run: only some sections run on the `tls` variant, and `tls` only there."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "service" not in callspec.params:
+        return None
+    on_tls = callspec.params["service"][1] == TLS_VARIANT
+    if on_tls and section not in TLS_VARIANT_SECTIONS:
+        return f"the tls variant runs only the {', '.join(TLS_VARIANT_SECTIONS)} sections"
+    if not on_tls and section == "tls":
+        return "the tls section runs against the tls variant only"
+    return None
+
+
+@pytest.fixture(scope="session", params=service_params(), ids=lambda param: f"{param[0]}-{param[1]}")
+def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     stack, variant = request.param
     require_toolchain(stack)
+    # The tls variant has the defaults answers; only its servers differ.
+    services: dict[str, str] = request.getfixturevalue("tls_services" if variant == TLS_VARIANT else "services")
     parent = tmp_path_factory.mktemp(f"{stack}-{variant}")
     env = toolchain_env()
-    project = generate(parent, stack, VARIANTS[variant], env)
+    project = generate(parent, stack, VARIANTS.get(variant, VARIANTS["defaults"]), env)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     database = infra.fresh_database(services["DATABASE_URL"], re.sub(r"\W", "_", f"{stack}_{variant}"))
     run_env = {**env, **services, "DATABASE_URL": database, **SUITE_ENV}

@@ -52,8 +52,10 @@ def test_no_order_event_is_lost_while_the_broker_is_down(api: Api, tmp_path: Pat
         pytest.skip("messaging=none")
     running = api.service.running
     database = infra.fresh_database(running.env["DATABASE_URL"], f"outage_{uuid.uuid4().hex[:8]}")
-    with infra.kafka_broker(tmp_path) as broker:
-        env = {**running.env, "DATABASE_URL": database, "KAFKA_BROKERS": broker.url}
+    # A TLS broker (with a CA of its own) for a service that talks TLS to its broker.
+    tls = running.env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") != "PLAINTEXT"
+    with infra.kafka_broker(tmp_path, tls=tls) as broker:
+        env = {**running.env, "DATABASE_URL": database, **broker.env}
         with served(running.project, env, tmp_path / "logs") as instance:
             isolated = Api(replace(api.service, running=instance))
             owner, _ = isolated.new_user()

@@ -7,6 +7,7 @@ import re
 import subprocess
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -26,6 +27,20 @@ UNREACHABLE = {
     "cache": ("CACHE_URL", "redis://127.0.0.1:1/0"),
     "broker": ("KAFKA_BROKERS", "127.0.0.1:1"),
 }
+
+
+def unreachable(service: Service, check: str) -> tuple[str, str]:
+    """The variable of `check` and a value for it that no server answers.
+
+    It keeps the service's own scheme and query (`rediss://`, `sslmode=...`): only the port is dead,
+    so a service configured for TLS stays consistently configured.
+    """
+    variable, url = UNREACHABLE[check]
+    current = urlsplit(service.running.env.get(variable, ""))
+    if check == "broker" or not current.scheme:
+        return variable, url
+    userinfo = current.netloc.rpartition("@")[0]
+    return variable, urlunsplit(current._replace(netloc=f"{userinfo}@127.0.0.1:1" if userinfo else "127.0.0.1:1"))
 
 
 def get(service: Service, path: str, **kwargs: object) -> httpx.Response:
@@ -61,7 +76,7 @@ def test_readyz_lists_exactly_the_enabled_dependencies_all_ok(service: Service) 
 def test_an_unreachable_dependency_fails_readiness_not_liveness(service: Service, check: str, tmp_path: Path) -> None:
     if check not in service.readiness_checks:
         pytest.skip(f"{check} is not enabled in {service.variant}")
-    variable, url = UNREACHABLE[check]
+    variable, url = unreachable(service, check)
     with served(service.running.project, {**service.running.env, variable: url}, tmp_path) as broken:
         response = httpx.get(f"{broken.url}/readyz", timeout=15)
         health = httpx.get(f"{broken.url}/healthz", timeout=5)

@@ -4,6 +4,7 @@ and the request's log lines carry the trace id."""
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
@@ -29,8 +30,8 @@ class Received:
 
 
 @contextmanager
-def otlp_receiver() -> Iterator[tuple[str, Received]]:
-    """An OTLP/HTTP endpoint on loopback accepting protobuf trace exports at /v1/traces."""
+def otlp_receiver(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, Received]]:
+    """An OTLP/HTTP endpoint on loopback accepting protobuf trace exports at /v1/traces; HTTPS with `tls`."""
     received = Received()
 
     class Handler(BaseHTTPRequestHandler):
@@ -55,10 +56,12 @@ def otlp_receiver() -> Iterator[tuple[str, Received]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}", received
     finally:
         server.shutdown()
         server.server_close()
