@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Load benchmark: each generated service under wrk, beside a bare twin of its own framework.
+
+For every stack the script generates a project with the default answers (every dependency on,
+auth=jwt), makes its release build and serves it with the default LOG_LEVEL against real
+PostgreSQL, Redis (for Dragonfly) and Kafka (for Redpanda). Beside it runs the stack's bare
+twin (bench/twins/<stack>/: the same framework, versions and server settings, built the way the
+project builds) doing only the essential work of each route. Both are measured the same way:
+
+  GET /healthz            {"status":"ok"}
+  GET /api/v1/users/me    the cache hit: one registered user, logged in, the cache warmed;
+                          the twin verifies the HS256 token, GETs user:{id}, writes the bytes
+  POST /api/v1/orders     3 items; the twin writes the order, its items and an outbox row in one
+                          transaction; after each run of the service, every outbox row must be
+                          published within 30 s (the outbox table is polled)
+
+wrk runs on core 0 (`taskset -c 0`, 1 thread, 50 connections) and the server on core 1. req/s
+is the median of --runs runs of --duration seconds after a 2 s warm-up. Debian has no wrk2, so
+p50/p99 come from a separate 5 s run at a moderate, capped rate: 10 connections that each pause
+10 ms between requests (at most about 1000 req/s; a server slower than that sets the rate
+itself, shown in the "at req/s" column). "ratio" is the service's req/s over its twin's.
+RSS is the server's resident memory at idle (5 s after it is ready) and after each route's load.
+
+A full run (four stacks, --runs 3, --duration 20) takes about 30 minutes with warm build caches
+(estimate for a chosen set: see the line printed at start); a first run also compiles everything.
+--smoke makes one 3 s run per route and server and only checks that every response was 2xx and
+the outbox drained: exit 1 otherwise (a few minutes with warm caches; it runs in CI).
+
+Servers: DATABASE_URL, CACHE_URL and KAFKA_BROKERS are reused when all three are set (for
+instance from `python -m tests.infra up`); otherwise they are started for the run and stopped.
+Figures from a shared machine are noise: quote them from an idle one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from load_report import Row, print_table
+from load_stack import Options, measure_stack
+from services import STACKS
+
+from tests import infra
+
+WARMUP_SECONDS = 2
+LATENCY_SECONDS = 5
+SMOKE_SECONDS = 3
+OVERHEAD_SECONDS = 90  # per stack, warm caches: generate, builds, start-ups, idle, drains
+
+
+def estimate_minutes(stacks: int, runs: int, duration: float) -> float:
+    """How long a measuring run takes: two servers of three routes per stack, plus the fixed overhead."""
+    per_route = WARMUP_SECONDS + runs * duration + LATENCY_SECONDS
+    return stacks * (6 * per_route + OVERHEAD_SECONDS) / 60
+
+
+@contextlib.contextmanager
+def dependencies() -> Iterator[dict[str, str]]:
+    """The servers' URLs from the environment when all are set, else servers started for this run."""
+    keys = ("DATABASE_URL", "CACHE_URL", "KAFKA_BROKERS")
+    if all(os.environ.get(key) for key in keys):
+        yield {key: os.environ[key] for key in keys}
+        return
+    with infra.running() as started:
+        yield started
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", action="append", choices=STACKS, help="measure this stack (repeatable)")
+    parser.add_argument("--duration", type=float, default=20, help="seconds per measured run (default 20)")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs per route; the median counts (default 3)")
+    parser.add_argument("--smoke", action="store_true", help="one short run per route and server; checks only")
+    options = parser.parse_args(argv)
+    if options.runs < 1 or options.duration < 1:
+        parser.error("--runs and --duration must be at least 1")
+    missing = [tool for tool in ("wrk", "taskset", "redis-cli") if shutil.which(tool) is None]
+    if missing:
+        parser.error(f"missing {', '.join(missing)}: apt-get install wrk util-linux redis-tools")
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    stacks = args.stack or list(STACKS)
+    if args.smoke:
+        options = Options(runs=1, duration=SMOKE_SECONDS, warmup=0, latency=0)
+    else:
+        options = Options(runs=args.runs, duration=args.duration, warmup=WARMUP_SECONDS, latency=LATENCY_SECONDS)
+        minutes = estimate_minutes(len(stacks), args.runs, args.duration)
+        print(f"measuring {', '.join(stacks)}: about {minutes:.0f} minutes", file=sys.stderr)
+    started = time.monotonic()
+    rows: list[Row] = []
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch, dependencies() as servers:
+        for stack in stacks:
+            stack_rows, stack_failures = measure_stack(stack, servers, Path(scratch), options)
+            rows += stack_rows
+            failures += stack_failures
+    print_table(rows, options, os.cpu_count() or 0)
+    for failure in failures:
+        print(f"FAILED: {failure}", file=sys.stderr)
+    print(f"took {(time.monotonic() - started) / 60:.1f} minutes", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
