@@ -131,3 +131,14 @@ def test_every_variable_part_two_names_is_in_the_configuration_table() -> None:
     values = {"SASL_SSL", "PLAINTEXT", "SSL"}  # KAFKA_SECURITY_PROTOCOL's choices, not variables
     named = set(re.findall(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`", _part_two())) - values
     assert named <= variables, sorted(named - variables)
+
+
+def test_every_part_two_section_names_a_conformance_section_that_exists() -> None:
+    from tests.conformance.conftest import PRODUCTION_SECTIONS
+
+    headings = re.findall(r"^## \d+\. .* — sections? (.+)$", _part_two(), flags=re.MULTILINE)
+    named = {section for heading in headings for section in re.findall(r"`([a-z-]+)`", heading)}
+    assert named == set(PRODUCTION_SECTIONS)
+    conformance = DOCS.parent / "tests" / "conformance"
+    for section in named:
+        assert (conformance / f"test_{section.replace('-', '_')}.py").is_file(), section
