@@ -16,7 +16,7 @@ project builds) doing only the essential work of each route. Both are measured t
 
 wrk runs on core 0 (`taskset -c 0`, 1 thread, 50 connections) and the server on core 1. req/s
 is the median of --runs runs of --duration seconds after a 2 s warm-up. Debian has no wrk2, so
-p50/p99 come from a separate 5 s run at a moderate, capped rate: 10 connections that each pause
+p50/p99 come from a separate 3 s run at a moderate, capped rate: 10 connections that each pause
 10 ms between requests (at most about 1000 req/s; a server slower than that sets the rate
 itself, shown in the "at req/s" column). "ratio" is the service's req/s over its twin's.
 RSS is the server's resident memory at idle (5 s after it is ready) and after each route's load.
@@ -37,6 +37,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,9 +53,9 @@ from services import STACKS
 from tests import infra
 
 WARMUP_SECONDS = 2
-LATENCY_SECONDS = 5
+LATENCY_SECONDS = 3
 SMOKE_SECONDS = 3
-OVERHEAD_SECONDS = 90  # per stack, warm caches: generate, builds, start-ups, idle, drains
+OVERHEAD_SECONDS = 60  # per stack, warm caches: generate, builds, start-ups, idle, drains
 
 
 def estimate_minutes(stacks: int, runs: int, duration: float) -> float:
@@ -80,6 +81,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20, help="seconds per measured run (default 20)")
     parser.add_argument("--runs", type=int, default=3, help="measured runs per route; the median counts (default 3)")
     parser.add_argument("--smoke", action="store_true", help="one short run per route and server; checks only")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the projects, builds and server logs (path on stderr)"
+    )
     options = parser.parse_args(argv)
     if options.runs < 1 or options.duration < 1:
         parser.error("--runs and --duration must be at least 1")
@@ -89,23 +93,45 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return options
 
 
+def plan(args: argparse.Namespace, stacks: list[str]) -> Options:
+    """What --smoke or the measuring options ask for; a measuring run says how long it will take."""
+    if args.smoke:
+        return Options(runs=1, duration=SMOKE_SECONDS, warmup=0, latency=0)
+    minutes = estimate_minutes(len(stacks), args.runs, args.duration)
+    print(f"measuring {', '.join(stacks)}: about {minutes:.0f} minutes", file=sys.stderr)
+    return Options(runs=args.runs, duration=args.duration, warmup=WARMUP_SECONDS, latency=LATENCY_SECONDS)
+
+
+def measure_all(stacks: list[str], options: Options, scratch: Path) -> tuple[list[Row], list[str]]:
+    """Every stack in turn; a stack that cannot be built or served is a failure, not the end of the run."""
+    rows: list[Row] = []
+    failures: list[str] = []
+    with dependencies() as servers:
+        for stack in stacks:
+            try:
+                stack_rows, stack_failures = measure_stack(stack, servers, scratch, options)
+            except (RuntimeError, SystemExit, subprocess.SubprocessError, AssertionError) as error:
+                stack_rows, stack_failures = [], [f"{stack}: {error}"]
+            if stack_rows:
+                print_table(stack_rows, options, os.cpu_count() or 0, sys.stderr)  # progress, stack by stack
+            rows += stack_rows
+            failures += stack_failures
+    return rows, failures
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     stacks = args.stack or list(STACKS)
-    if args.smoke:
-        options = Options(runs=1, duration=SMOKE_SECONDS, warmup=0, latency=0)
-    else:
-        options = Options(runs=args.runs, duration=args.duration, warmup=WARMUP_SECONDS, latency=LATENCY_SECONDS)
-        minutes = estimate_minutes(len(stacks), args.runs, args.duration)
-        print(f"measuring {', '.join(stacks)}: about {minutes:.0f} minutes", file=sys.stderr)
+    options = plan(args, stacks)
     started = time.monotonic()
-    rows: list[Row] = []
-    failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch, dependencies() as servers:
-        for stack in stacks:
-            stack_rows, stack_failures = measure_stack(stack, servers, Path(scratch), options)
-            rows += stack_rows
-            failures += stack_failures
+    scratch = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        rows, failures = measure_all(stacks, options, scratch)
+    finally:
+        if args.keep:
+            print(f"kept {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
     print_table(rows, options, os.cpu_count() or 0)
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from load_wrk import LATENCY_CONNECTIONS, LATENCY_PAUSE_MS, THROUGHPUT_CONNECTIONS, Figures
 
@@ -41,7 +42,7 @@ def cells(row: Row) -> list[str]:
     ]  # fmt: skip
 
 
-def print_table(rows: list[Row], plan: Plan, cores: int) -> None:
+def print_table(rows: list[Row], plan: Plan, cores: int, out: TextIO = sys.stdout) -> None:
     """A Markdown table, by route then stack, with how it was measured above it."""
     if plan.latency:
         capped = f"{LATENCY_CONNECTIONS} connections pausing {LATENCY_PAUSE_MS} ms"
@@ -49,9 +50,9 @@ def print_table(rows: list[Row], plan: Plan, cores: int) -> None:
         how += f"p50/p99 at a capped rate ({capped})"
     else:
         how = f"smoke: one run of {plan.duration:g} s per route and server; latency from that run"
-    print(f"\n{how}; wrk on core 0, servers on core 1 of {cores}\n")
-    print("| " + " | ".join(HEADER) + " |")
-    print("|" + "|".join(" --- " for _ in HEADER) + "|")
+    print(f"\n{how}; wrk on core 0, servers on core 1 of {cores}\n", file=out)
+    print("| " + " | ".join(HEADER) + " |", file=out)
+    print("|" + "|".join(" --- " for _ in HEADER) + "|", file=out)
     order = {"GET /healthz": 0, "GET /api/v1/users/me": 1, "POST /api/v1/orders": 2}
     for row in sorted(rows, key=lambda row: (order.get(row.route, 9), row.stack, row.server != "service")):
-        print("| " + " | ".join(cells(row)) + " |")
+        print("| " + " | ".join(cells(row)) + " |", file=out)

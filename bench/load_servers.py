@@ -26,7 +26,7 @@ from tests.infra import free_port
 
 TWINS = Path(__file__).resolve().parent / "twins"
 JDK = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
-READY_SECONDS = 180
+READY_SECONDS = 300
 
 
 def build_env(env: dict[str, str]) -> dict[str, str]:
@@ -109,7 +109,8 @@ def twin_env(stack: str, database_url: str, cache_url: str, secret: str, issuer:
     values = {"DATABASE_URL": database_url, "CACHE_URL": cache_url, "JWT_SECRET": secret, "JWT_ISSUER": issuer}
     if stack == "java-spring":
         parts = urlsplit(database_url)
-        values["SPRING_DATASOURCE_URL"] = f"jdbc:postgresql://{parts.hostname}:{parts.port}{parts.path}"
+        query = f"?{parts.query}" if parts.query else ""
+        values["SPRING_DATASOURCE_URL"] = f"jdbc:postgresql://{parts.hostname}:{parts.port}{parts.path}{query}"
         values["SPRING_DATASOURCE_USERNAME"] = parts.username or ""
         values["SPRING_DATASOURCE_PASSWORD"] = parts.password or ""
         values["SPRING_DATA_REDIS_URL"] = cache_url
