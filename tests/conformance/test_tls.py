@@ -63,23 +63,41 @@ def test_a_server_the_configured_ca_did_not_sign_fails_readiness(service: Servic
     assert all(value == "ok" for name, value in body["checks"].items() if name != check), body
 
 
-def test_spans_reach_an_https_otlp_endpoint(service: Service, tmp_path: Path) -> None:
+def spans_over_https(service: Service, tmp_path: Path, *, trusted: bool) -> tuple[list[Span], int, str]:
+    """Server spans of one traced request sent to an HTTPS OTLP receiver; the exit status and log.
+
+    With `trusted` the service is given the receiver's CA in OTEL_EXPORTER_OTLP_CERTIFICATE (the
+    OpenTelemetry SDKs' own variable); without it, the receiver's certificate is unknown to it.
+    """
     files = certs.make_tls_files(tmp_path / "otlp")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(files.cert, files.key)
     trace_id = uuid.uuid4().hex
+    # Python's requests lets these machine-wide bundles override a CA the exporter was given.
+    env = {k: v for k, v in service.running.env.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
     with otlp_receiver(context) as (endpoint, received):
-        # OTEL_EXPORTER_OTLP_CERTIFICATE: the OpenTelemetry SDKs' own variable for the endpoint's CA.
-        otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_CERTIFICATE": str(files.ca)}
-        # Python's requests lets these machine-wide bundles override a CA the exporter was given.
-        env = {k: v for k, v in service.running.env.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
-        with served(service.running.project, {**env, **otel}, tmp_path / "logs") as instance:
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
+        if trusted:
+            env["OTEL_EXPORTER_OTLP_CERTIFICATE"] = str(files.ca)
+        with served(service.running.project, env, tmp_path / "logs") as instance:
             traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
             httpx.get(f"{instance.url}/api/v1/nothing-here", headers={"traceparent": traceparent}, timeout=10)
             exit_status = instance.stop_gracefully()
             log = instance.log()
-
     assert endpoint.startswith("https://")
-    assert exit_status == 0, log
     ours = [span for _, span in received.spans if span.trace_id.hex() == trace_id]
-    assert [span.kind for span in ours if span.kind == Span.SPAN_KIND_SERVER], f"a server span over HTTPS:\n{log}"
+    return [span for span in ours if span.kind == Span.SPAN_KIND_SERVER], exit_status, log
+
+
+def test_spans_reach_an_https_otlp_endpoint(service: Service, tmp_path: Path) -> None:
+    spans, exit_status, log = spans_over_https(service, tmp_path, trusted=True)
+
+    assert exit_status == 0, log
+    assert len(spans) == 1, f"the request's server span, exported over HTTPS:\n{log}"
+
+
+def test_an_otlp_endpoint_with_an_unknown_certificate_gets_no_spans(service: Service, tmp_path: Path) -> None:
+    spans, exit_status, log = spans_over_https(service, tmp_path, trusted=False)
+
+    assert exit_status == 0, f"an export that cannot be delivered must not spoil shutdown:\n{log}"
+    assert spans == [], "the exporter verifies the endpoint's certificate"
