@@ -130,7 +130,16 @@ class Measured:
     drained: dict[str, float | None]
 
 
+def prime(server: Server, route: Route) -> None:
+    """One request first, so lazy set-up (a pool's first connection, a JIT) is not what a short run measures."""
+    body = json.loads(route.body) if route.body else None
+    status, answer = call(server.url + route.path, route.method, body, route.token)
+    if not 200 <= status < 300:
+        raise RuntimeError(f"{route.name} answered {status} before any load: {answer[:500]!r}")
+
+
 def load(server: Server, route: Route, options: Options, scratch: Path) -> tuple[Figures, list[Run]]:
+    prime(server, route)
     if options.warmup:
         wrk(server.url, route, options.warmup, scratch)
     runs = [wrk(server.url, route, options.duration, scratch) for _ in range(options.runs)]

@@ -25,7 +25,9 @@ ROUTES = {"GET /healthz", "GET /api/v1/users/me", "POST /api/v1/orders"}
 
 def table_rows(stdout: str) -> list[list[str]]:
     """The cells of the table's body rows."""
-    lines = [line for line in stdout.splitlines() if line.startswith("| ") and not line.startswith("| route")]
+    lines = [
+        line for line in stdout.splitlines() if line.startswith("| ") and not line.startswith(("| route", "| ---"))
+    ]
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
 
 
