@@ -10,9 +10,14 @@ from load_wrk import LATENCY_CONNECTIONS, LATENCY_PAUSE_MS, THROUGHPUT_CONNECTIO
 
 
 class Plan(Protocol):
-    runs: int
-    duration: float
-    latency: float
+    """What was run: load_stack.Options."""
+
+    @property
+    def runs(self) -> int: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def latency(self) -> float: ...
 
 
 @dataclass(frozen=True)
