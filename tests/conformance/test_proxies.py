@@ -95,8 +95,9 @@ def assert_limited(response: httpx.Response, why: str) -> None:
 
 
 def assert_counted(responses: list[httpx.Response]) -> None:
+    """The first requests of a client the service has not seen pass (a 429 means it keyed on someone else)."""
     statuses = [response.status_code for response in responses]
-    assert 429 not in statuses, f"the first {AUTH_LIMIT} requests of a fresh bucket pass: {statuses}"
+    assert 429 not in statuses, f"the first {AUTH_LIMIT} requests of a client never seen before pass: {statuses}"
 
 
 def _spoofing(api: Api) -> None:
