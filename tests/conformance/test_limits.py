@@ -3,6 +3,7 @@ connections cut off. Raw sockets throughout: an HTTP client would hide what the 
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 import uuid
@@ -115,6 +116,24 @@ def test_an_oversized_body_is_refused_at_once_without_buffering_it(api: Api, siz
     if memory.growth_mib >= 64:
         faults.append(f"the service's resident memory grew by {memory.growth_mib:.0f} MiB (limit: 64)")
     assert not faults, "\n".join(faults)
+
+
+def test_a_compressed_body_is_bounded_after_decompression(api: Api) -> None:
+    """64 MiB of order that gzip packs into a few dozen KiB: refused (413, or 415/400 by a service that
+    does not decode content codings), never inflated whole."""
+    pid = listener_pid(api.service.running.process.pid, address(api.service.url)[1])
+    packed = gzip.compress(b"".join(order_body(64 * MIB)), compresslevel=9)
+    identity, _ = api.new_user()
+    headers = [*identity.items(), ("Content-Type", "application/json"), ("Content-Encoding", "gzip")]
+    headers.append(("Content-Length", str(len(packed))))
+
+    with MemoryWatch(pid) as memory:
+        reply = exchange(api.service.url, "POST", "/api/v1/orders", headers, body=[packed])
+        time.sleep(0.3)
+
+    assert reply.status in {400, 413, 415}, described(reply)
+    assert reply.answered_after is not None and reply.answered_after < ANSWER_SECONDS, described(reply)
+    assert memory.growth_mib < 64, f"the service's resident memory grew by {memory.growth_mib:.0f} MiB"
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
