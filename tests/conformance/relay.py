@@ -50,6 +50,7 @@ class TopicReader:
                 "group.id": f"conformance-{uuid.uuid4()}",
                 "auto.offset.reset": "earliest",
                 "enable.auto.commit": False,
+                "log_level": 2,  # a broker stopped on purpose is no error worth printing
             }
         )
         self._consumer.subscribe([self.topic])

@@ -78,7 +78,8 @@ def test_switching_answers_on_adds_migrations_and_keeps_the_database(
     base_env = {**env, "DATABASE_URL": database, "LOG_LEVEL": "warn"}
     with served(project, base_env, tmp_path / "before") as running:
         old = api_for(stack, {"auth": "none"}, running)
-        assert wait_ready(old, READY_SECONDS) == 200, running.log()
+        status = wait_ready(old, READY_SECONDS)
+        assert status == 200, f"/readyz {status} before the update:\n{running.log()[-3000:]}"
         user_id, order_id = gateway_data(old)
         assert running.stop_gracefully() == 0
     commit_leftovers(project, env)
@@ -113,7 +114,10 @@ def check_served_after_update(stack: str, project: Path, env: dict[str, str], lo
     brokers, topic = env["KAFKA_BROKERS"], env["KAFKA_TOPIC_ORDERS"]
     with served(project, env, logs / "after") as running, TopicReader(brokers, topic) as reader:
         api = api_for(stack, {"auth": "jwt", "messaging": "redpanda", "database": "postgres"}, running)
-        assert wait_ready(api, READY_SECONDS) == 200, f"not ready on the upgraded database:\n{running.log()}"
+        status = wait_ready(api, READY_SECONDS)
+        assert status == 200, (
+            f"/readyz {status} after {READY_SECONDS}s on the upgraded database:\n{running.log()[-3000:]}"
+        )
         admin = bearer(api, SUITE_ENV["ADMIN_EMAIL"], SUITE_ENV["ADMIN_PASSWORD"])
         user_id, order_id = ids
         assert api.call("GET", f"/api/v1/users/{user_id}", admin).status_code == 200, "the old user is kept"
