@@ -134,11 +134,28 @@ def _asker() -> Any:
 
 
 def _suggestions(dest: Path | None, detect: Any) -> dict[str, str]:
-    """Prefill from the destination: its name, and what detection finds in it."""
+    """Prefill from the destination, keeping only values that pass validation (and saying so)."""
+    from backend_scaffold import console
+    from backend_scaffold.answers import vet_suggestions
+    from backend_scaffold.detect import PREFILL_ORIGINS
+    from backend_scaffold.stacks import template_root
+
+    found = _detected(dest, detect)
+    kept, notes = vet_suggestions(template_root(), found, PREFILL_ORIGINS)
+    console.notes(notes)
+    return kept
+
+
+def _detected(dest: Path | None, detect: Any) -> dict[str, str]:
+    """What the destination suggests: its name, and what detection finds in it."""
     if dest is None:
         return {}
-    suggestions: dict[str, str] = {"project_name": dest.resolve().name}
-    if dest.is_dir():
+    try:
+        suggestions: dict[str, str] = {"project_name": dest.resolve().name}
+        is_dir = dest.is_dir()
+    except (OSError, ValueError):  # an unusable path: `new` refuses it with the reason
+        return {}
+    if is_dir:
         found = detect(dest)
         suggestions.update(found.prefill)
         if found.stack:
@@ -150,7 +167,11 @@ def _run_detect(args: argparse.Namespace) -> int:
     from backend_scaffold import console
     from backend_scaffold.detect import detect
 
-    if not args.path.is_dir():
+    try:
+        is_dir = args.path.is_dir()
+    except (OSError, ValueError) as exc:
+        raise ProjectError(f"{args.path}: cannot inspect it ({exc}); pass a folder to inspect") from exc
+    if not is_dir:
         raise ProjectError(f"{args.path} is not a directory; pass a folder to inspect")
     found = detect(args.path)
     console.emit_json(found) if args.json else console.show_detect(found)

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -32,31 +34,39 @@ def emit_json(payload: Any) -> None:
 
 
 def error(message: str) -> None:
-    """One line on stderr, no traceback."""
-    _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    """One line on stderr, no traceback; the message is shown as text, never read as markup."""
+    line = " ".join(message.split())
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(line)}", markup=True, soft_wrap=True)
+
+
+def notes(lines: list[str]) -> None:
+    """Things the user should know that are not errors, one line each on stderr."""
+    console = _console(stderr=True)
+    for line in lines:
+        console.print(f"[yellow]note:[/] {escape(' '.join(line.split()))}", soft_wrap=True)
 
 
 def _tree(root_label: str, files: list[str]) -> Any:
     from rich.tree import Tree
 
-    tree = Tree(f"[bold]{root_label}[/]")
+    tree = Tree(f"[bold]{escape(root_label)}[/]")
     nodes: dict[str, Any] = {"": tree}
     for file in files:
         parts = file.split("/")
         for depth in range(1, len(parts)):
             key = "/".join(parts[:depth])
             if key not in nodes:
-                nodes[key] = nodes["/".join(parts[: depth - 1])].add(f"[blue]{parts[depth - 1]}/[/]")
-        nodes["/".join(parts[:-1])].add(parts[-1])
+                nodes[key] = nodes["/".join(parts[: depth - 1])].add(f"[blue]{escape(parts[depth - 1])}/[/]")
+        nodes["/".join(parts[:-1])].add(escape(parts[-1]))
     return tree
 
 
 def show_goal(plan: GoalPlan) -> None:
     """What --goal turned into, before any prompt."""
     console = _console(stderr=True)
-    console.print(f"[bold]Goal:[/] {plan.goal}")
+    console.print(f"[bold]Goal:[/] {escape(plan.goal)}")
     for note in plan.notes or ("no preset matched; answers keep their defaults",):
-        console.print(f"  • {note}")
+        console.print(f"  • {escape(note)}")
 
 
 def show_new(result: NewResult) -> None:
@@ -68,7 +78,7 @@ def show_new(result: NewResult) -> None:
     for step in result.steps:
         style = {"ok": "green", "failed": "red", "skipped": "yellow"}[step.status]
         detail = f": {step.detail}" if step.detail else ""
-        console.print(f"  [{style}]{step.status}[/] {step.command}{detail}")
+        console.print(f"  [{style}]{step.status}[/] {escape(step.command + detail)}")
     if result.commit:
         console.print(f"  git: initial commit {result.commit[:12]} on main")
     elif result.git_note and not result.pretend:
@@ -76,14 +86,14 @@ def show_new(result: NewResult) -> None:
     if not result.pretend:
         console.print("[bold]Next:[/]")
         for command in (f"cd {result.dest}", "make test", "make run"):
-            console.print(f"  {command}")
+            console.print(f"  {escape(command)}")
 
 
 def show_detect(found: Detection) -> None:
     """The detection report as a table."""
     from rich.table import Table
 
-    table = Table(title=f"What {found.path} holds", show_header=False)
+    table = Table(title=f"What {escape(found.path)} holds", show_header=False)
     rows = [
         ("build files", ", ".join(found.build_files)),
         ("languages", ", ".join(found.languages)),
@@ -95,7 +105,7 @@ def show_detect(found: Detection) -> None:
         ("prefilled answers", ", ".join(f"{k}={v}" for k, v in found.prefill.items())),
     ]
     for label, value in rows:
-        table.add_row(label, value or "[dim]none[/]")
+        table.add_row(label, escape(value) if value else "[dim]none[/]")
     console = _console()
     console.print(table)
     show_recommendations(found.recommendations, console)
@@ -162,10 +172,11 @@ def show_update(result: UpdateResult) -> None:
     console = _console(stderr=True)
     if result.check:
         state = "an update is available" if result.update_available else "up to date"
-        console.print(f"{result.dest}: template {result.current}; installed {result.available}: [bold]{state}[/]")
+        where = escape(result.dest)
+        console.print(f"{where}: template {result.current}; installed {result.available}: [bold]{state}[/]")
         return
     if not result.update_available and not result.answers:
-        console.print(f"{result.dest} is up to date (template {result.current}); nothing to do.")
+        console.print(f"{escape(result.dest)} is up to date (template {result.current}); nothing to do.")
         return
     if result.diff:
         from rich.syntax import Syntax
@@ -173,16 +184,17 @@ def show_update(result: UpdateResult) -> None:
         _console().print(Syntax(result.diff, "diff", theme="ansi_dark", background_color="default"))
     verb = "Would update" if result.pretend else "Updated"
     versions = f"{result.current} -> {result.available}" if result.update_available else f"{result.current}, unchanged"
-    console.print(f"[bold green]{verb}[/] {result.dest}: template {versions}")
+    console.print(f"[bold green]{verb}[/] {escape(result.dest)}: template {versions}")
     for key, (before, after) in result.answers.items():
-        console.print(f"  answer {key}: {before} -> {after}")
+        console.print(f"  answer {key}: {escape(str(before))} -> {escape(str(after))}")
     console.print(f"  {len(result.files)} files changed; decision records: {', '.join(result.adrs) or 'none'}")
     for step in result.steps:
         style = {"ok": "green", "failed": "red", "skipped": "yellow"}[step.status]
-        console.print(f"  [{style}]{step.status}[/] {step.command}{f': {step.detail}' if step.detail else ''}")
+        detail = f": {step.detail}" if step.detail else ""
+        console.print(f"  [{style}]{step.status}[/] {escape(step.command + detail)}")
     if result.conflicts:
         console.print(f"[bold red]{len(result.conflicts)} conflict(s)[/] to resolve by hand:")
         for name in result.conflicts:
-            console.print(f"  {name}")
+            console.print(f"  {escape(name)}")
     if not result.pretend:
         console.print("[bold]Next:[/] review with `git diff`, run the tests, then commit.")

@@ -91,6 +91,17 @@ def _read(path: Path) -> str:
         return ""
 
 
+# Where each prefilled answer is read from, for messages about it.
+PREFILL_ORIGINS = {
+    "project_name": "the folder name",
+    "go_module": "go.mod",
+    "rust_crate": "Cargo.toml",
+    "java_group_id": "pom.xml",
+    "python_package": "pyproject.toml",
+    "stack": "the build files",
+}
+
+
 def _prefill(root: Path, build_files: list[str]) -> dict[str, str]:
     patterns = {
         "go.mod": ("go_module", r"(?m)^module\s+(\S+)"),

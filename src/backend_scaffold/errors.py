@@ -8,6 +8,16 @@ EXIT_USAGE = 2
 EXIT_UPDATE_AVAILABLE = 3  # `update --check`: a newer template version is installed
 EXIT_CONFLICTS = 4  # `update`: applied, but some files hold conflict markers to resolve
 
+_BRIEF = 60
+
+
+def brief(value: object, limit: int = _BRIEF) -> str:
+    """A value as an error message may echo it: quoted, escaped, and cut to `limit` characters."""
+    shown = repr(value) if isinstance(value, str) else repr(str(value))
+    if len(shown) <= limit:
+        return shown
+    return f"{shown[: limit - 1]}…' ({len(str(value))} characters)"
+
 
 class BackendScaffoldError(Exception):
     """Root of every error a user can cause or meet; the CLI catches only this."""

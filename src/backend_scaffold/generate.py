@@ -11,12 +11,12 @@ from pathlib import Path
 from backend_scaffold import __version__, history
 from backend_scaffold.adr.writer import AdrContext, today, write_decision_log
 from backend_scaffold.answers import AnswerSources, Asker, answers_for_display, resolve, secrets_for
-from backend_scaffold.errors import ProjectError
+from backend_scaffold.destination import prepare
+from backend_scaffold.errors import DestinationError, ProjectError, RenderError
 from backend_scaffold.presets import GoalPlan
 from backend_scaffold.render import (
     Existing,
     StepOutcome,
-    check_destination,
     copier_copy,
     files_under,
     place,
@@ -87,10 +87,9 @@ def create(request: NewRequest) -> NewResult:
     from backend_scaffold import gitops
 
     if request.dest is not None:
-        check_destination(request.dest.resolve(), request.existing)
+        prepare(request.dest, request.existing)
     answers = resolve(template_root(), request.sources, request.ask)
-    dest = (request.dest or Path(answers["project_slug"])).resolve()
-    check_destination(dest, request.existing)
+    dest = prepare(request.dest or Path(answers["project_slug"]), request.existing)
     data = {**answers, **secrets_for(answers, request.sources.explicit)}
     shown = answers_for_display(answers)
     source = history.installed()
@@ -98,18 +97,19 @@ def create(request: NewRequest) -> NewResult:
         return _pretend(dest, answers, data, request.goal, source)
     fresh = not dest.exists() or not any(dest.iterdir())
     use_git = request.git and not gitops.inside_work_tree(dest)
-    created_parent = _make_parent(dest)
-    staging = staging_dir(dest)
+    created_parent, staging = _make_room(dest)
     try:
         adrs, outcomes = _render(staging, answers, data, request.goal, source, steps=request.tasks)
         commit = gitops.init_and_commit(staging, _message(answers)) if use_git and fresh else None
         files = place(staging, dest, request.existing)
         if use_git and not fresh:
             commit = gitops.init_and_commit(dest, _message(answers))
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if created_parent is not None:
             shutil.rmtree(created_parent, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise RenderError(f"writing the project failed ({exc.strerror or exc}); nothing was left behind") from exc
         raise
     _keep_history(source)
     note = None if use_git else ("--no-git given" if not request.git else "destination is inside a git work tree")
@@ -133,6 +133,18 @@ def _keep_history(source: history.Installed) -> None:
     """Make this template version available to later updates; the project is fine without it."""
     with contextlib.suppress(ProjectError, OSError):
         history.sync_store(source)
+
+
+def _make_room(dest: Path) -> tuple[Path | None, Path]:
+    """Missing parents and the staging folder; on failure nothing of them is left."""
+    created_parent = None
+    try:
+        created_parent = _make_parent(dest)
+        return created_parent, staging_dir(dest)
+    except OSError as exc:
+        if created_parent is not None:
+            shutil.rmtree(created_parent, ignore_errors=True)
+        raise DestinationError(f"cannot create {dest} ({exc.strerror or exc}); choose another destination") from exc
 
 
 def _make_parent(dest: Path) -> Path | None:
