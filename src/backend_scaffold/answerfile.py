@@ -78,7 +78,8 @@ def _compose(text: str, what: str) -> Any:
 
 
 def _yaml_problem(exc: Exception) -> str:
-    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or type(exc).__name__
+    parts = (getattr(exc, "context", None), getattr(exc, "problem", None) or getattr(exc, "reason", None))
+    problem = " ".join(part for part in parts if part) or type(exc).__name__
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
     return " ".join(f"{problem}{where}".split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend_scaffold import __version__
 from backend_scaffold.errors import (
@@ -15,6 +15,9 @@ from backend_scaffold.errors import (
     BackendScaffoldError,
     ProjectError,
 )
+
+if TYPE_CHECKING:
+    from backend_scaffold.render import Existing
 
 STACK_IDS = ("go-connectrpc", "rust-axum", "java-spring", "python-fastapi")
 
@@ -81,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run_new(args: argparse.Namespace) -> int:
     from backend_scaffold import console, generate
     from backend_scaffold.answers import AnswerSources, load_answers_file, parse_data
+    from backend_scaffold.destination import prepare
     from backend_scaffold.detect import detect
     from backend_scaffold.presets import plan_goal
 
@@ -91,7 +95,10 @@ def _run_new(args: argparse.Namespace) -> int:
     plan = plan_goal(args.goal) if args.goal else None
     if plan and not args.json:
         console.show_goal(plan)
-    suggestions = _suggestions(args.dest, detect)
+    existing = _existing(args)
+    if args.dest is not None:
+        prepare(args.dest, existing)  # before any note about what the destination holds
+    suggestions = _suggestions(args.dest, detect, explicit)
     interactive = sys.stdin.isatty() and not args.defaults and not args.json
     if interactive and "stack" not in explicit and not suggestions.get("stack"):
         console.show_recommendations(detect(args.dest or Path.cwd()).recommendations)
@@ -102,12 +109,18 @@ def _run_new(args: argparse.Namespace) -> int:
         pretend=args.pretend,
         git=not args.no_git,
         tasks=not args.skip_tasks,
-        existing="skip" if args.skip_existing else "overwrite" if args.overwrite else "refuse",
+        existing=existing,
         ask=_asker() if interactive else None,
     )
     result = generate.create(request)
     console.emit_json(result) if args.json else console.show_new(result)
     return EXIT_OK
+
+
+def _existing(args: argparse.Namespace) -> Existing:
+    if args.skip_existing:
+        return "skip"
+    return "overwrite" if args.overwrite else "refuse"
 
 
 def _run_update(args: argparse.Namespace) -> int:
@@ -133,14 +146,14 @@ def _asker() -> Any:
     return terminal_asker()
 
 
-def _suggestions(dest: Path | None, detect: Any) -> dict[str, str]:
+def _suggestions(dest: Path | None, detect: Any, explicit: dict[str, str]) -> dict[str, str]:
     """Prefill from the destination, keeping only values that pass validation (and saying so)."""
     from backend_scaffold import console
     from backend_scaffold.answers import vet_suggestions
     from backend_scaffold.detect import PREFILL_ORIGINS
     from backend_scaffold.stacks import template_root
 
-    found = _detected(dest, detect)
+    found = {key: value for key, value in _detected(dest, detect).items() if key not in explicit}
     kept, notes = vet_suggestions(template_root(), found, PREFILL_ORIGINS)
     console.notes(notes)
     return kept

@@ -25,6 +25,7 @@ def prepare(raw: Path, existing: Existing) -> Path:
     """The absolute destination for `raw`, once it is known to be writable as asked."""
     if "\x00" in str(raw):
         raise DestinationError(f"{brief(str(raw))}: a path cannot hold a NUL character; choose another destination")
+    _check_lengths(Path(os.path.abspath(raw)))  # first: longer names make every stat fail
     _refuse_dangling(raw)
     dest = raw.resolve()
     _check_lengths(dest)
