@@ -133,8 +133,16 @@ def test_a_detected_value_that_fails_validation_is_not_used(cli: CliRunner, tmp_
     (tmp_path / "svc" / "pyproject.toml").write_text('[project]\nname = "app"\n')
     result = cli("new", "svc", "--defaults", "--skip-existing", "--no-git", "--skip-tasks")
     assert result.returncode == 0, result.stderr
-    assert "detected python_package='app' in pyproject.toml, not used (" in result.stderr
+    assert "detected python_package='app' in pyproject.toml, not used: 'app' would shadow" in result.stderr
     assert "python_package: svc" in (tmp_path / "svc" / ".copier-answers.yml").read_text()
+
+
+def test_a_detected_value_without_a_default_is_named_in_the_one_error_line(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli("new", "0", "--stack", "python-fastapi", "--defaults")
+    _refused(result, "missing answers with no default: project_name, ")
+    assert "detected project_name='0' in the folder name, not used: must start with a letter" in result.stderr
+    assert "add --defaults" not in result.stderr
+    assert not (tmp_path / "0").exists()
 
 
 def test_destination_under_a_regular_file_is_refused(cli: CliRunner, tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ class AnswerSources:
     presets: Mapping[str, str] = field(default_factory=dict)
     suggestions: Mapping[str, str] = field(default_factory=dict)
     use_defaults: bool = False
+    # Detected values that failed validation, by key: why each was not used.
+    rejected: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse_data(items: list[str]) -> dict[str, str]:
@@ -57,11 +59,11 @@ def check_keys(root: Path, given: Mapping[str, str]) -> None:
 
 def vet_suggestions(
     root: Path, suggestions: Mapping[str, str], origins: Mapping[str, str]
-) -> tuple[dict[str, str], list[str]]:
+) -> tuple[dict[str, str], dict[str, str]]:
     """Keep the detected values that would pass validation; say why each other one is not used."""
     questions = question_set(root)
     kept: dict[str, str] = {}
-    notes: list[str] = []
+    rejected: dict[str, str] = {}
     for name, value in suggestions.items():
         question = questions.get(name)
         problem = "not a question of this template" if question is None else validate(question, value)
@@ -69,8 +71,8 @@ def vet_suggestions(
             kept[name] = value
         else:
             origin = origins.get(name, "the destination")
-            notes.append(f"detected {name}={brief(value)} in {origin}, not used ({problem}); taking the default")
-    return kept, notes
+            rejected[name] = f"detected {name}={brief(value)} in {origin}, not used: {problem}"
+    return kept, rejected
 
 
 def validate(question: Question, value: str) -> str | None:
@@ -96,7 +98,8 @@ def resolve(root: Path, sources: AnswerSources, ask: Asker | None = None) -> dic
         else:
             answers[question.name] = value
     if missing:
-        raise MissingAnswersError(missing)
+        reasons = tuple(sources.rejected[name] for name in missing if name in sources.rejected)
+        raise MissingAnswersError(missing, defaults_given=sources.use_defaults, reasons=reasons)
     _check_applicable(questions, sources.explicit, answers)
     _check_values(questions, answers)
     return answers

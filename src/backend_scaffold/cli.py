@@ -98,13 +98,13 @@ def _run_new(args: argparse.Namespace) -> int:
     existing = _existing(args)
     if args.dest is not None:
         prepare(args.dest, existing)  # before any note about what the destination holds
-    suggestions = _suggestions(args.dest, detect, explicit)
+    suggestions, rejected = _suggestions(args.dest, detect, explicit)
     interactive = sys.stdin.isatty() and not args.defaults and not args.json
     if interactive and "stack" not in explicit and not suggestions.get("stack"):
         console.show_recommendations(detect(args.dest or Path.cwd()).recommendations)
     request = generate.NewRequest(
         dest=args.dest,
-        sources=AnswerSources(explicit, plan.answers if plan else {}, suggestions, args.defaults),
+        sources=AnswerSources(explicit, plan.answers if plan else {}, suggestions, args.defaults, rejected),
         goal=plan,
         pretend=args.pretend,
         git=not args.no_git,
@@ -146,17 +146,14 @@ def _asker() -> Any:
     return terminal_asker()
 
 
-def _suggestions(dest: Path | None, detect: Any, explicit: dict[str, str]) -> dict[str, str]:
-    """Prefill from the destination, keeping only values that pass validation (and saying so)."""
-    from backend_scaffold import console
+def _suggestions(dest: Path | None, detect: Any, explicit: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Prefill from the destination: the values that pass validation, and why the others do not."""
     from backend_scaffold.answers import vet_suggestions
     from backend_scaffold.detect import PREFILL_ORIGINS
     from backend_scaffold.stacks import template_root
 
     found = {key: value for key, value in _detected(dest, detect).items() if key not in explicit}
-    kept, notes = vet_suggestions(template_root(), found, PREFILL_ORIGINS)
-    console.notes(notes)
-    return kept
+    return vet_suggestions(template_root(), found, PREFILL_ORIGINS)
 
 
 def _detected(dest: Path | None, detect: Any) -> dict[str, str]:

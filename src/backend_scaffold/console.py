@@ -73,6 +73,7 @@ def show_new(result: NewResult) -> None:
     """The summary after `new`: what was made, what ran, and what to type next."""
     console = _console(stderr=True)
     verb = "Would create" if result.pretend else "Created"
+    notes(result.notes)
     console.print(_tree(f"{result.dest} ({result.stack})", result.files))
     console.print(f"[bold green]{verb}[/] {len(result.files)} files, {len(result.adrs) - 1} decision records.")
     for step in result.steps:

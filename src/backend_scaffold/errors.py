@@ -38,12 +38,14 @@ class AnswerError(BackendScaffoldError):
 class MissingAnswersError(AnswerError):
     """Answers are missing and there is no terminal to ask them on."""
 
-    def __init__(self, keys: list[str]) -> None:
+    def __init__(self, keys: list[str], *, defaults_given: bool = False, reasons: tuple[str, ...] = ()) -> None:
         names = ", ".join(keys)
-        super().__init__(
-            f"missing answers: {names}; pass them with --data KEY=VALUE or --answers-file, "
-            "or add --defaults to take the defaults"
-        )
+        head = f"missing answers with no default: {names}" if defaults_given else f"missing answers: {names}"
+        fix = "pass them with --data KEY=VALUE or --answers-file"
+        if not defaults_given:
+            fix += ", or add --defaults to take the defaults"
+        why = "".join(f"; {reason}" for reason in reasons)
+        super().__init__(f"{head}; {fix}{why}")
         self.keys = keys
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class NewResult:
     commit: str | None = None
     git_note: str | None = None
     pretend: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def _adr_context(answers: dict[str, str], goal: GoalPlan | None) -> AdrContext:
@@ -94,7 +96,7 @@ def create(request: NewRequest) -> NewResult:
     shown = answers_for_display(answers)
     source = history.installed()
     if request.pretend:
-        return _pretend(dest, answers, data, request.goal, source)
+        return dataclasses.replace(_pretend(dest, answers, data, request.goal, source), notes=_notes(request.sources))
     fresh = not dest.exists() or not any(dest.iterdir())
     use_git = request.git and not gitops.inside_work_tree(dest)
     created_parent, staging = _make_room(dest)
@@ -113,7 +115,8 @@ def create(request: NewRequest) -> NewResult:
         raise
     _keep_history(source)
     note = None if use_git else ("--no-git given" if not request.git else "destination is inside a git work tree")
-    return NewResult(str(dest), answers["stack"], shown, files, adrs, outcomes, commit, note)
+    notes = _notes(request.sources)
+    return NewResult(str(dest), answers["stack"], shown, files, adrs, outcomes, commit, note, notes=notes)
 
 
 def _pretend(
@@ -127,6 +130,10 @@ def _pretend(
         shutil.rmtree(scratch, ignore_errors=True)
     planned = [StepOutcome(" ".join(step), "skipped", "would run") for step in get_stack(answers["stack"]).post_render]
     return NewResult(str(dest), answers["stack"], answers_for_display(answers), files, adrs, planned, pretend=True)
+
+
+def _notes(sources: AnswerSources) -> list[str]:
+    return list(sources.rejected.values())
 
 
 def _keep_history(source: history.Installed) -> None:
