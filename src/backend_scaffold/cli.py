@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     existing.add_argument("--skip-existing", action="store_true", help="in a non-empty DEST, keep existing files")
     existing.add_argument("--overwrite", action="store_true", help="in a non-empty DEST, replace existing files")
     new.add_argument("--json", action="store_true", help="print one JSON result on stdout")
+    new.add_argument("--verbose", action="store_true", help="also show the tree of every file written")
 
     update = commands.add_parser("update", help="bring a generated service to the installed template version")
     update.add_argument("dest", nargs="?", type=Path, default=Path("."), help="the project (default: .)")
@@ -111,9 +112,10 @@ def _run_new(args: argparse.Namespace) -> int:
         tasks=not args.skip_tasks,
         existing=existing,
         ask=_asker() if interactive else None,
+        confirm=_confirm() if interactive else None,
     )
     result = generate.create(request)
-    console.emit_json(result) if args.json else console.show_new(result)
+    console.emit_json(result) if args.json else console.show_new(result, verbose=args.verbose)
     return EXIT_OK
 
 
@@ -144,6 +146,12 @@ def _asker() -> Any:
     from backend_scaffold.prompts import terminal_asker
 
     return terminal_asker()
+
+
+def _confirm() -> Any:
+    from backend_scaffold.prompts import terminal_confirm
+
+    return terminal_confirm
 
 
 def _suggestions(dest: Path | None, detect: Any, explicit: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:

@@ -69,13 +69,24 @@ def show_goal(plan: GoalPlan) -> None:
         console.print(f"  • {escape(note)}")
 
 
-def show_new(result: NewResult) -> None:
-    """The summary after `new`: what was made, what ran, and what to type next."""
-    console = _console(stderr=True)
-    verb = "Would create" if result.pretend else "Created"
+def show_new(result: NewResult, *, verbose: bool = False) -> None:
+    """The summary after `new` on stdout: answers, counts, what ran, what to type next.
+
+    The file tree is long (130+ lines), so it is shown with --pretend or --verbose only.
+    """
+    from backend_scaffold.nextsteps import next_steps
+
     notes(result.notes)
-    console.print(_tree(f"{result.dest} ({result.stack})", result.files))
-    console.print(f"[bold green]{verb}[/] {len(result.files)} files, {len(result.adrs) - 1} decision records.")
+    console = _console()
+    verb = "Would create" if result.pretend else "Created"
+    if result.pretend or verbose:
+        console.print(_tree(f"{result.dest} ({result.stack})", result.files))
+    console.print(
+        f"[bold green]{verb}[/] {escape(result.dest)} ({result.stack}): "
+        f"{len(result.files)} files, {len(result.adrs) - 1} decision records.",
+        soft_wrap=True,
+    )
+    console.print(f"  answers: {escape(_answers_line(result.answers))}", soft_wrap=True)
     for step in result.steps:
         style = {"ok": "green", "failed": "red", "skipped": "yellow"}[step.status]
         detail = f": {step.detail}" if step.detail else ""
@@ -86,8 +97,20 @@ def show_new(result: NewResult) -> None:
         console.print(f"  git: not initialised ({result.git_note})")
     if not result.pretend:
         console.print("[bold]Next:[/]")
-        for command in (f"cd {result.dest}", "make test", "make run"):
-            console.print(f"  {escape(command)}")
+        for hint in next_steps(result.dest, result.answers, result.steps):
+            console.print(f"  {escape(hint.command):<40} [dim]# {escape(hint.why)}[/]", soft_wrap=True)
+
+
+def _answers_line(answers: dict[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in answers.items() if key not in ("stack",))
+
+
+def show_recap(answers: dict[str, str]) -> None:
+    """The answers, before asking to confirm them (interactive `new`)."""
+    console = _console(stderr=True)
+    console.print("[bold]Your answers:[/]")
+    for key, value in answers.items():
+        console.print(f"  {key:<16} {escape(value)}", soft_wrap=True)
 
 
 def show_detect(found: Detection) -> None:
@@ -123,19 +146,29 @@ def show_recommendations(lines: list[str], console: Console | None = None) -> No
 
 
 def show_list(payload: list[dict[str, Any]]) -> None:
-    """Stacks with their questions, defaults and accepted values."""
-    from rich.table import Table
+    """The questions every stack asks, once; then each stack with only its own questions."""
+    from backend_scaffold.listing import shared_questions
 
     console = _console()
+    shared = shared_questions(payload)
+    first = {q["name"]: q for q in payload[0]["questions"]} if payload else {}
+    console.print(_questions_table("Every stack asks", [first[name] for name in shared]))
     for stack in payload:
-        table = Table(title=f"{stack['id']} — {stack['title']}", title_justify="left")
-        for column in ("question", "default", "accepted", "help"):
-            table.add_column(column)
-        for question in stack["questions"]:
-            table.add_row(
-                question["name"], question["default"] or "", ", ".join(question["accepted"]), question["help"]
-            )
-        console.print(table)
+        own = [q for q in stack["questions"] if q["name"] not in shared]
+        console.print(_questions_table(f"{stack['id']} — {stack['title']}", own))
+
+
+def _questions_table(title: str, questions: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=escape(title), title_justify="left")
+    for column in ("question", "default", "accepted", "help"):
+        table.add_column(column, overflow="fold")
+    for question in questions:
+        table.add_row(
+            question["name"], escape(question["default"] or ""), ", ".join(question["accepted"]), question["help"]
+        )
+    return table
 
 
 def show_doctor(result: DoctorResult) -> None:
@@ -143,7 +176,7 @@ def show_doctor(result: DoctorResult) -> None:
     from rich.table import Table
 
     table = Table(title="Toolchains")
-    for column in ("stack", "tool", "status", "version", "hint"):
+    for column in ("stack", "tool", "status", "version"):
         table.add_column(column)
     for check in result.checks:
         if check.too_old:
@@ -152,8 +185,13 @@ def show_doctor(result: DoctorResult) -> None:
             status = "[green]found[/]"
         else:
             status = "[red]missing[/]" if check.required else "[yellow]optional[/]"
-        table.add_row(check.stack, check.command, status, check.version, "" if check.usable else check.install_hint)
-    _console().print(table)
+        table.add_row(check.stack, check.command, status, escape(check.version))
+    console = _console()
+    console.print(table)
+    hints = {(check.command, check.install_hint) for check in result.checks if not check.usable}
+    for command, hint in sorted(hints):
+        # Never wrapped or cut: a hint is a command or a URL to copy whole.
+        console.print(f"{command}: {escape(hint)}", soft_wrap=True)
 
 
 def show_records(records: list[Record]) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from backend_scaffold import __version__, history
 from backend_scaffold.adr.writer import AdrContext, today, write_decision_log
 from backend_scaffold.answers import AnswerSources, Asker, answers_for_display, resolve, secrets_for
 from backend_scaffold.destination import prepare
-from backend_scaffold.errors import DestinationError, ProjectError, RenderError
+from backend_scaffold.errors import Aborted, DestinationError, ProjectError, RenderError
 from backend_scaffold.presets import GoalPlan
 from backend_scaffold.render import (
     Existing,
@@ -39,6 +40,8 @@ class NewRequest:
     tasks: bool = True
     existing: Existing = "refuse"
     ask: Asker | None = None
+    # Shown the resolved answers (interactive runs); False stops before anything is written.
+    confirm: Callable[[dict[str, str]], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,11 @@ def _render(
 ) -> tuple[list[str], list[StepOutcome]]:
     copier_copy(template_root(), folder, data)
     history.record_source(folder, source.ref)
-    outcomes = run_steps(folder, get_stack(answers["stack"]).post_render) if steps else []
+    post_render = get_stack(answers["stack"]).post_render
+    if steps:
+        outcomes = run_steps(folder, post_render)
+    else:
+        outcomes = [StepOutcome(" ".join(step), "skipped", "--skip-tasks given") for step in post_render]
     adrs = write_decision_log(folder, _adr_context(answers, goal))
     return [path.relative_to(folder).as_posix() for path in adrs], outcomes
 
@@ -91,6 +98,8 @@ def create(request: NewRequest) -> NewResult:
     if request.dest is not None:
         prepare(request.dest, request.existing)
     answers = resolve(template_root(), request.sources, request.ask)
+    if request.confirm is not None and not request.confirm(answers_for_display(answers)):
+        raise Aborted("not confirmed; nothing was written")
     dest = prepare(request.dest or Path(answers["project_slug"]), request.existing)
     data = {**answers, **secrets_for(answers, request.sources.explicit)}
     shown = answers_for_display(answers)
