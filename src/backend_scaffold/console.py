@@ -221,7 +221,10 @@ def show_update(result: UpdateResult) -> None:
         from rich.syntax import Syntax
 
         _console().print(Syntax(result.diff, "diff", theme="ansi_dark", background_color="default"))
-    verb = "Would update" if result.pretend else "Updated"
+    if result.resumed and not result.applied:
+        console.print(f"{escape(result.dest)}: an interrupted update to {result.available} is waiting; run update")
+        return
+    verb = "Would update" if result.pretend else "Finished the interrupted update of" if result.resumed else "Updated"
     versions = f"{result.current} -> {result.available}" if result.update_available else f"{result.current}, unchanged"
     console.print(f"[bold green]{verb}[/] {escape(result.dest)}: template {versions}")
     for key, (before, after) in result.answers.items():
@@ -234,6 +237,7 @@ def show_update(result: UpdateResult) -> None:
     if result.conflicts:
         console.print(f"[bold red]{len(result.conflicts)} conflict(s)[/] to resolve by hand:")
         for name in result.conflicts:
-            console.print(f"  {escape(name)}")
+            why = " (the new version removes it; your edited copy was kept)" if name in result.kept else ""
+            console.print(f"  {escape(name)}{why}")
     if not result.pretend:
         console.print("[bold]Next:[/] review with `git diff`, run the tests, then commit.")

@@ -6,26 +6,25 @@ version with the (possibly changed) answers, and replays the team's diff on top.
 history comes from the store (see history.py), so nothing is fetched. Around that this module
 refuses what cannot end well (a dirty tree, a downgrade, a stack change), runs the stack's
 post-render steps once, records changed decisions as superseding ADRs, and reports conflicts.
+
+All of it happens in a scratch clone; the outcome reaches the work tree through a journal as
+one last step (see transaction.py), so an interrupted update is finished by the next one. A file
+the team edited that the new version removes is kept and reported as a conflict, never deleted.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
-from backend_scaffold import history
+from backend_scaffold import history, transaction
 from backend_scaffold.answers import AnswerSources, resolve
-from backend_scaffold.errors import AnswerError, GitError, MissingAnswersError, ProjectError, RenderError
-from backend_scaffold.render import StepOutcome, run_steps
-from backend_scaffold.stacks import get_stack, template_root
-
-Conflict = Literal["inline", "rej"]
-# What `copier update` writes into a file it could not merge (its labels are fixed).
-_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
+from backend_scaffold.errors import AnswerError, GitError, MissingAnswersError, ProjectError
+from backend_scaffold.merge import Conflict, Plan, as_result, merge
+from backend_scaffold.render import StepOutcome
+from backend_scaffold.stacks import template_root
 
 
 @dataclass(frozen=True)
@@ -57,10 +56,18 @@ class UpdateResult:
     pretend: bool = False
     check: bool = False
     applied: bool = False
+    kept: list[str] = field(default_factory=list)  # edited files the new version removes, kept
+    resumed: bool = False  # an interrupted update, finished by this run
 
 
 def update(request: UpdateRequest) -> UpdateResult:
+    """Check, preview or apply an update as the request says (finishing an interrupted one first)."""
     project = request.dest.resolve()
+    transaction.sweep()
+    if (project / history.ANSWERS_FILE).is_file():
+        waiting = transaction.pending(project)
+        if waiting is not None:
+            return _finish(project, waiting, request)
     recorded = _recorded_answers(project)
     current = str(recorded.get("_commit") or "")
     installed = history.installed()
@@ -68,18 +75,27 @@ def update(request: UpdateRequest) -> UpdateResult:
     base = UpdateResult(str(project), current, installed.ref, newer, check=request.check, pretend=request.pretend)
     if request.check:
         return base
+    _require_clean_git(project)  # before "up to date" too: the answer must not depend on the version
     before = {key: str(value) for key, value in recorded.items() if not key.startswith("_")}
     after = _validated(before, request.changes, request.defaults)
     changed = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
     given = {key: after[key] for key in request.changes}
     if not newer and not changed:
         return base
-    _require_clean_git(project)
     history.sync_store(installed)
-    plan = _Plan(before, after, given, changed, installed.ref, request.conflict)
-    if request.pretend:
-        return _pretend(project, plan, base)
-    return _apply(project, plan, base, steps=True)
+    plan = Plan(before, after, given, changed, installed.ref, request.conflict, current, str(recorded["_src_path"]))
+    return merge(project, plan, base, pretend=request.pretend)
+
+
+def _finish(project: Path, manifest: dict[str, Any], request: UpdateRequest) -> UpdateResult:
+    """An interrupted update: --check and --pretend say one is waiting; anything else finishes it."""
+    report: dict[str, Any] = manifest["report"]
+    base = UpdateResult(str(project), str(report["current"]), str(report["available"]), True, check=request.check)
+    if request.check or request.pretend:
+        return replace(base, pretend=request.pretend, resumed=True)
+    transaction.apply(project, manifest)
+    steps = [StepOutcome(**step) for step in report["steps"]]
+    return as_result(base, report, steps, applied=True, resumed=True)
 
 
 def _recorded_answers(project: Path) -> dict[str, object]:
@@ -134,128 +150,13 @@ def _require_clean_git(project: Path) -> None:
     top = _git(project, "rev-parse", "--show-toplevel", check=False)
     if top.returncode != 0:
         raise ProjectError(f"{project} is not in a git repository; update merges through git, so commit it first")
-    status = _git(project, "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
+    status = _git(project, "--no-optional-locks", "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
     if status:
         listed = ", ".join(line[3:] for line in status[:5]) + (" ..." if len(status) > 5 else "")
         raise ProjectError(
             f"{project} has uncommitted changes ({listed}); commit or stash them first, so the update "
             "is one reviewable change that `git checkout .` can undo"
         )
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """One update, decided: the answers before and after, and the template version to reach."""
-
-    before: dict[str, str]
-    after: dict[str, str]
-    given: dict[str, str]
-    changed: dict[str, list[str | None]]
-    target: str
-    conflict: Conflict
-
-
-def _apply(project: Path, plan: _Plan, base: UpdateResult, *, steps: bool) -> UpdateResult:
-    _run_copier(project, plan.given, plan.target, plan.conflict)
-    _provide_new_secrets(project, plan)
-    outcomes = run_steps(project, get_stack(plan.after["stack"]).post_render) if steps else []
-    adrs = _supersede(project, plan.before, plan.after, plan.changed)
-    files = _changed_files(project)
-    return replace(
-        base, answers=plan.changed, files=files, conflicts=_conflicts(project, files), adrs=adrs, steps=outcomes,
-        applied=True,
-    )  # fmt: skip
-
-
-def _provide_new_secrets(project: Path, plan: _Plan) -> None:
-    """`.env` is the team's and never re-rendered; an answer that now needs a secret adds it there."""
-    from backend_scaffold.answers import secrets_for
-
-    env = project / ".env"
-    if not env.is_file():
-        return
-    text = env.read_text(encoding="utf-8")
-    for key, value in secrets_for(plan.after, {}).items():
-        variable = key.upper()
-        if not any(line.startswith(f"{variable}=") for line in text.splitlines()):
-            text = (
-                text.rstrip("\n") + f"\n# Added by backend-scaffold update ({key} is now needed)\n{variable}={value}\n"
-            )
-    env.write_text(text, encoding="utf-8")
-
-
-def _pretend(project: Path, plan: _Plan, base: UpdateResult) -> UpdateResult:
-    """The same update on a clone of the project; report its diff and write nothing here."""
-    scratch = Path(tempfile.mkdtemp(prefix="backend-scaffold-pretend-"))
-    try:
-        top = Path(_git(project, "rev-parse", "--show-toplevel").stdout.strip())
-        clone = scratch / top.name
-        _git(scratch, "clone", "--quiet", "--no-hardlinks", str(top), str(clone))
-        result = _apply(clone / project.relative_to(top), plan, base, steps=False)
-        _git(clone, "add", "--intent-to-add", "--all")
-        diff = _git(clone, "diff", "--no-color", "--no-ext-diff").stdout
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    planned = [
-        StepOutcome(" ".join(step), "skipped", "would run") for step in get_stack(plan.after["stack"]).post_render
-    ]
-    return replace(result, steps=planned, diff=diff, applied=False)
-
-
-def _run_copier(project: Path, given: dict[str, str], target: str, conflict: Conflict) -> None:
-    import warnings
-
-    import copier
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            copier.run_update(
-                str(project),
-                data=given,
-                defaults=True,
-                overwrite=True,
-                skip_answered=True,
-                vcs_ref=target,
-                conflict=conflict,
-                quiet=True,
-                unsafe=False,
-            )
-    except Exception as exc:  # Copier's own words; the working tree is git's to restore
-        raise RenderError(f"updating failed: {exc}; `git checkout . && git clean -fd` restores the project") from exc
-
-
-def _supersede(
-    project: Path, before: dict[str, str], after: dict[str, str], changed: dict[str, list[str | None]]
-) -> list[str]:
-    from backend_scaffold.adr.writer import supersede_changed
-
-    written = supersede_changed(project, before, after, set(changed))
-    return [path.relative_to(project).as_posix() for path in written]
-
-
-def _changed_files(project: Path) -> list[str]:
-    lines = _git(project, "status", "--porcelain", "--untracked-files=all", "--", ".").stdout.splitlines()
-    top = Path(_git(project, "rev-parse", "--show-toplevel").stdout.strip())
-    prefix = project.relative_to(top).as_posix()
-    files = [line[3:].split(" -> ")[-1] for line in lines]
-    return sorted(path.removeprefix(f"{prefix}/") if prefix != "." else path for path in files)
-
-
-def _conflicts(project: Path, files: list[str]) -> list[str]:
-    found = []
-    for name in files:
-        path = project / name
-        if name.endswith(".rej"):
-            found.append(name.removesuffix(".rej"))
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if all(marker in text for marker in _MARKERS):
-            found.append(name)
-    return sorted(set(found))
 
 
 def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
