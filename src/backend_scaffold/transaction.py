@@ -8,7 +8,7 @@ the journal. A run killed before the manifest exists left the tree as it was (th
 journal is removed next time); a run killed after it is finished by the next `update`, as long as
 each file it names still holds its old or its new content.
 
-Scratch folders carry the pid of the run that made them; the next run removes those whose run is
+Scratch folders carry the pid of the run that made them in their name; the next run removes those whose run is
 gone, Copier's own temporary folders included (they are made inside ours).
 """
 
@@ -32,7 +32,6 @@ JOURNAL = "backend-scaffold-update"
 MANIFEST = "manifest.json"
 ANSWERS_FILE = ".copier-answers.yml"
 SCRATCH_PREFIX = "backend-scaffold-update-"
-_OWNER = ".owner-pid"
 
 
 @dataclass(frozen=True)
@@ -150,8 +149,8 @@ def _prune_empty(folder: Path, project: Path) -> None:
 @contextlib.contextmanager
 def scratch() -> Iterator[Path]:
     """A private scratch folder that also holds every temporary folder made while it is open."""
-    folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
-    (folder / _OWNER).write_text(str(os.getpid()))
+    # The owner's pid is in the name: it stays readable while a killed run's folder is half removed.
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     (folder / "tmp").mkdir()
     saved = tempfile.tempdir
     tempfile.tempdir = str(folder / "tmp")
@@ -166,14 +165,11 @@ def sweep() -> list[Path]:
     """Remove the scratch folders of runs that were killed; returns what was removed."""
     removed = []
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
-        try:
-            owner = int((folder / _OWNER).read_text())
-        except (OSError, ValueError):
-            owner = None
-        if owner is not None and _alive(owner):
+        owner = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if owner.isdigit() and _alive(int(owner)):
             continue
-        if owner is None and _age(folder) < 60:
-            continue  # being created right now: its owner has not written its pid yet
+        if not owner.isdigit() and _age(folder) < 3600:
+            continue  # not named by this version: only remove it once it is surely abandoned
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
