@@ -26,6 +26,8 @@ class AnswerSources:
     use_defaults: bool = False
     # Detected values that failed validation, by key: why each was not used.
     rejected: Mapping[str, str] = field(default_factory=dict)
+    # What detection said that the user should hear (an engine the templates do not offer).
+    notes: tuple[str, ...] = ()
 
 
 def parse_data(items: list[str]) -> dict[str, str]:

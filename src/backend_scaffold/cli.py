@@ -99,13 +99,13 @@ def _run_new(args: argparse.Namespace) -> int:
     existing = _existing(args)
     if args.dest is not None:
         prepare(args.dest, existing)  # before any note about what the destination holds
-    suggestions, rejected = _suggestions(args.dest, detect, explicit)
+    suggestions, rejected, notes = _suggestions(args.dest, detect, explicit)
     interactive = sys.stdin.isatty() and not args.defaults and not args.json
     if interactive and "stack" not in explicit and not suggestions.get("stack"):
         console.show_recommendations(detect(args.dest or Path.cwd()).recommendations)
     request = generate.NewRequest(
         dest=args.dest,
-        sources=AnswerSources(explicit, plan.answers if plan else {}, suggestions, args.defaults, rejected),
+        sources=AnswerSources(explicit, plan.answers if plan else {}, suggestions, args.defaults, rejected, notes),
         goal=plan,
         pretend=args.pretend,
         git=not args.no_git,
@@ -154,31 +154,51 @@ def _confirm() -> Any:
     return terminal_confirm
 
 
-def _suggestions(dest: Path | None, detect: Any, explicit: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Prefill from the destination: the values that pass validation, and why the others do not."""
+def _suggestions(
+    dest: Path | None, detect: Any, explicit: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
+    """Prefill from the destination: values that pass validation, why the others do not, and notes."""
     from backend_scaffold.answers import vet_suggestions
     from backend_scaffold.detect import PREFILL_ORIGINS
     from backend_scaffold.stacks import template_root
 
-    found = {key: value for key, value in _detected(dest, detect).items() if key not in explicit}
-    return vet_suggestions(template_root(), found, PREFILL_ORIGINS)
+    detected, notes = _detected(dest, detect)
+    found = {key: value for key, value in detected.items() if key not in explicit}
+    kept, rejected = vet_suggestions(template_root(), found, PREFILL_ORIGINS)
+    return kept, rejected, notes
 
 
-def _detected(dest: Path | None, detect: Any) -> dict[str, str]:
-    """What the destination suggests: its name, and what detection finds in it."""
+def _detected(dest: Path | None, detect: Any) -> tuple[dict[str, str], tuple[str, ...]]:
+    """What the destination suggests: its name, what detection finds in it, and what it notes."""
     if dest is None:
-        return {}
+        return {}, ()
     try:
         suggestions: dict[str, str] = {"project_name": dest.resolve().name}
         is_dir = dest.is_dir()
     except (OSError, ValueError):  # an unusable path: `new` refuses it with the reason
-        return {}
-    if is_dir:
-        found = detect(dest)
-        suggestions.update(found.prefill)
-        if found.stack:
-            suggestions["stack"] = found.stack
-    return suggestions
+        return {}, ()
+    found = detect(dest) if is_dir else _enclosing(dest, detect)
+    if found is None:
+        return suggestions, ()
+    suggestions.update(found.prefill if is_dir else {})
+    if found.stack and not (found.generated_by and not is_dir):
+        suggestions["stack"] = found.stack
+    return suggestions, tuple(note for note in found.notes if "found;" in note)
+
+
+def _enclosing(dest: Path, detect: Any) -> Any:
+    """For `new repo/newsvc`: the repository around it (its stack, not its names), if in git."""
+    from backend_scaffold.gitops import inside_work_tree
+
+    parent = _nearest_existing(dest.resolve().parent)
+    return detect(parent) if parent is not None and inside_work_tree(parent) else None
+
+
+def _nearest_existing(folder: Path) -> Path | None:
+    """The folder itself or its nearest existing parent, unless that is the file system root."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder if folder.is_dir() and folder != folder.parent else None
 
 
 def _run_detect(args: argparse.Namespace) -> int:

@@ -127,11 +127,16 @@ def show_detect(found: Detection) -> None:
         ("git branch", found.git_branch or ""),
         ("suggested stack", found.stack or ""),
         ("prefilled answers", ", ".join(f"{k}={v}" for k, v in found.prefill.items())),
+        ("modules", ", ".join(f"{m.path}/{m.build_file}".removeprefix("./") for m in found.modules[:20])),
+        ("databases", "; ".join(f"{engine} ({', '.join(where[:3])})" for engine, where in found.databases.items())),
+        ("migrations", "; ".join(f"{tool} ({', '.join(where[:3])})" for tool, where in found.migrations.items())),
     ]
     for label, value in rows:
         table.add_row(label, escape(value) if value else "[dim]none[/]")
     console = _console()
     console.print(table)
+    for line in found.notes:
+        console.print(f"[yellow]note:[/] {escape(line)}", soft_wrap=True)
     show_recommendations(found.recommendations, console)
 
 
@@ -140,7 +145,7 @@ def show_recommendations(lines: list[str], console: Console | None = None) -> No
     if not lines:
         return
     console = console or _console(stderr=True)
-    console.print("[bold]No backend stack found here. Recommended:[/]")
+    console.print("[bold]No stack that backend-scaffold generates was found here. Recommended:[/]")
     for line in lines:
         console.print(f"  • {line}")
 

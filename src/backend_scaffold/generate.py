@@ -142,7 +142,7 @@ def _pretend(
 
 
 def _notes(sources: AnswerSources) -> list[str]:
-    return list(sources.rejected.values())
+    return [*sources.notes, *sources.rejected.values()]
 
 
 def _keep_history(source: history.Installed) -> None:
