@@ -126,3 +126,26 @@ def test_a_development_secret_of_your_own_lands_only_in_env(cli: CliRunner, tmp_
     assert f"JWT_SECRET={SECRET}\n" in (tmp_path / "svc" / ".env").read_text()
     assert SECRET not in (tmp_path / "svc" / ".copier-answers.yml").read_text()
     assert SECRET not in result.stdout + result.stderr
+
+
+def test_skip_existing_lists_kept_files_and_warns_about_kept_build_files(cli: CliRunner, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "go.mod").write_text("module example.com/repo\n\ngo 1.26\n")
+    (repo / "Makefile").write_text("build:\n\tgo build ./...\n")
+    (repo / "README.md").write_text("ours\n")
+    args = ("new", "repo", "--stack", "go-connectrpc", "--defaults", "--skip-existing", "--no-git", "--skip-tasks")
+    for pretend in (True, False):
+        result = cli(*args, *(["--pretend"] if pretend else []))
+        assert result.returncode == 0, result.stderr
+        assert "kept: Makefile, README.md, go.mod" in result.stdout
+        assert "overwritten" not in result.stdout.split("existing files:")[1].split("\n")[0].replace(
+            "0 overwritten", ""
+        )
+        assert "kept go.mod lacks required modules the generated code needs: connectrpc.com/connect" in result.stderr
+        assert "kept Makefile lacks targets the generated code needs: " in result.stderr
+    assert (repo / "go.mod").read_text() == "module example.com/repo\n\ngo 1.26\n"
+    payload = json.loads(cli("new", "repo", "--stack", "go-connectrpc", "--defaults", "--overwrite", "--no-git",
+                             "--skip-tasks", "--pretend", "--json").stdout)  # fmt: skip
+    assert set(payload["overwritten"]) >= {"Makefile", "README.md", "go.mod"}
+    assert payload["kept"] == []

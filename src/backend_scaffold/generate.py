@@ -15,6 +15,7 @@ from backend_scaffold.adr.writer import AdrContext, today, write_decision_log
 from backend_scaffold.answers import AnswerSources, Asker, answers_for_display, resolve, secrets_for
 from backend_scaffold.destination import prepare
 from backend_scaffold.errors import Aborted, DestinationError, ProjectError, RenderError
+from backend_scaffold.existing import overlap
 from backend_scaffold.presets import GoalPlan
 from backend_scaffold.render import (
     Existing,
@@ -58,6 +59,8 @@ class NewResult:
     git_note: str | None = None
     pretend: bool = False
     notes: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # existing files left as they were (--skip-existing)
+    overwritten: list[str] = field(default_factory=list)  # existing files replaced (--overwrite)
 
 
 def _adr_context(answers: dict[str, str], goal: GoalPlan | None) -> AdrContext:
@@ -105,13 +108,15 @@ def create(request: NewRequest) -> NewResult:
     shown = answers_for_display(answers)
     source = history.installed()
     if request.pretend:
-        return dataclasses.replace(_pretend(dest, answers, data, request.goal, source), notes=_notes(request.sources))
+        result = _pretend(dest, answers, data, request.goal, source, skip=request.existing == "skip")
+        return dataclasses.replace(result, notes=[*_notes(request.sources), *result.notes])
     fresh = not dest.exists() or not any(dest.iterdir())
     use_git = request.git and not gitops.inside_work_tree(dest)
     created_parent, staging = _make_room(dest)
     try:
         adrs, outcomes = _render(staging, answers, data, request.goal, source, steps=request.tasks)
         commit = gitops.init_and_commit(staging, _message(answers)) if use_git and fresh else None
+        found = overlap(staging, dest, files_under(staging), skip=request.existing == "skip")
         files = place(staging, dest, request.existing)
         if use_git and not fresh:
             commit = gitops.init_and_commit(dest, _message(answers))
@@ -124,21 +129,34 @@ def create(request: NewRequest) -> NewResult:
         raise
     _keep_history(source)
     note = None if use_git else ("--no-git given" if not request.git else "destination is inside a git work tree")
-    notes = _notes(request.sources)
-    return NewResult(str(dest), answers["stack"], shown, files, adrs, outcomes, commit, note, notes=notes)
+    notes = [*_notes(request.sources), *found.warnings]
+    return NewResult(
+        str(dest), answers["stack"], shown, files, adrs, outcomes, commit, note,
+        notes=notes, kept=found.kept, overwritten=found.overwritten,
+    )  # fmt: skip
 
 
 def _pretend(
-    dest: Path, answers: dict[str, str], data: dict[str, str], goal: GoalPlan | None, source: history.Installed
+    dest: Path,
+    answers: dict[str, str],
+    data: dict[str, str],
+    goal: GoalPlan | None,
+    source: history.Installed,
+    *,
+    skip: bool,
 ) -> NewResult:
     scratch = Path(tempfile.mkdtemp(prefix="backend-scaffold-pretend-"))
     try:
         adrs, _ = _render(scratch / "project", answers, data, goal, source, steps=False)
         files = files_under(scratch / "project")
+        found = overlap(scratch / "project", dest, files, skip=skip)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     planned = [StepOutcome(" ".join(step), "skipped", "would run") for step in get_stack(answers["stack"]).post_render]
-    return NewResult(str(dest), answers["stack"], answers_for_display(answers), files, adrs, planned, pretend=True)
+    return NewResult(
+        str(dest), answers["stack"], answers_for_display(answers), files, adrs, planned, pretend=True,
+        notes=found.warnings, kept=found.kept, overwritten=found.overwritten,
+    )  # fmt: skip
 
 
 def _notes(sources: AnswerSources) -> list[str]:

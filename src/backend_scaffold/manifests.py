@@ -33,8 +33,8 @@ def _toml(path: Path) -> dict[str, Any]:
 
 
 def go_requires(path: Path) -> set[str]:
-    """Module paths a go.mod requires (both the block and the one-line form)."""
-    text = read(path)
+    """Module paths a go.mod requires directly (the block and the one-line form; not `// indirect`)."""
+    text = "\n".join(line for line in read(path).splitlines() if "// indirect" not in line)
     block = "\n".join(re.findall(r"(?ms)^require\s*\((.*?)^\)", text))
     single = "\n".join(re.findall(r"(?m)^require\s+([^(\s].*)$", text))
     return set(re.findall(r"(?m)^\s*([^\s/]+\.[^\s/]+(?:/\S+)?)\s+v\S+", f"{block}\n{single}"))
