@@ -88,17 +88,7 @@ def show_new(result: NewResult, *, verbose: bool = False) -> None:
     )
     console.print(f"  answers: {escape(_answers_line(result.answers))}", soft_wrap=True)
     if result.kept or result.overwritten:
-        # A real merge lists only the files it added; --pretend lists every file it renders.
-        created = len(result.files) - (len(result.kept) + len(result.overwritten) if result.pretend else 0)
-        verb_kept = "would keep" if result.pretend else "kept"
-        console.print(
-            f"  existing files: {created} created, {len(result.kept)} {verb_kept} as they were, "
-            f"{len(result.overwritten)} overwritten",
-            soft_wrap=True,
-        )
-        for label, names in (("kept", result.kept), ("overwritten", result.overwritten)):
-            if names:
-                console.print(f"    {label}: {escape(', '.join(names))}", soft_wrap=True)
+        _show_existing(console, result)
     for step in result.steps:
         style = {"ok": "green", "failed": "red", "skipped": "yellow"}[step.status]
         detail = f": {step.detail}" if step.detail else ""
@@ -111,6 +101,20 @@ def show_new(result: NewResult, *, verbose: bool = False) -> None:
         console.print("[bold]Next:[/]")
         for hint in next_steps(result.dest, result.answers, result.steps):
             console.print(f"  {escape(hint.command):<40} [dim]# {escape(hint.why)}[/]", soft_wrap=True)
+
+
+def _show_existing(console: Console, result: NewResult) -> None:
+    # A real merge lists only the files it added; --pretend lists every file it renders.
+    created = len(result.files) - (len(result.kept) + len(result.overwritten) if result.pretend else 0)
+    verb_kept = "would keep" if result.pretend else "kept"
+    console.print(
+        f"  existing files: {created} created, {len(result.kept)} {verb_kept} as they were, "
+        f"{len(result.overwritten)} overwritten",
+        soft_wrap=True,
+    )
+    for label, names in (("kept", result.kept), ("overwritten", result.overwritten)):
+        if names:
+            console.print(f"    {label}: {escape(', '.join(names))}", soft_wrap=True)
 
 
 def _answers_line(answers: dict[str, str]) -> str:
