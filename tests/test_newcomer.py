@@ -149,3 +149,24 @@ def test_skip_existing_lists_kept_files_and_warns_about_kept_build_files(cli: Cl
                              "--skip-tasks", "--pretend", "--json").stdout)  # fmt: skip
     assert set(payload["overwritten"]) >= {"Makefile", "README.md", "go.mod"}
     assert payload["kept"] == []
+
+
+def test_scratch_folders_of_killed_runs_are_removed_by_the_next(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    tmp = tmp_path / "tmp"
+    stale = tmp / f"backend-scaffold-pretend-{dead.pid}-abc123" / "project"
+    stale.mkdir(parents=True)
+    (stale / "big.bin").write_bytes(b"x" * 1000)
+    alive = tmp / f"backend-scaffold-update-{os.getpid()}-def456"
+    alive.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "NO_COLOR": "1", "HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-m", "backend_scaffold", "new", "svc", "--stack", "python-fastapi", "--defaults",
+         "--pretend"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not stale.parent.exists(), "the dead run's scratch is gone"
+    assert alive.exists(), "a running one's is left alone"
+    assert sorted(p.name for p in tmp.iterdir()) == [alive.name], "and --pretend left none of its own"

@@ -379,6 +379,10 @@ def test_an_edited_file_the_new_version_removes_is_kept_as_a_conflict(
     assert runbook.read_text().endswith("page the database owner.\n"), "the edit is never deleted"
     assert not (project / "docs" / "oncall.md").exists(), "an unedited removal is the template's to make"
     assert "docs/oncall.md" in report["files"]
+    assert _git(project, "ls-files", "--unmerged") == "", "no conflict reaches git's index"
+    _git(project, "stash", "--include-untracked")  # the advertised undo works, conflicts and all
+    assert _git(project, "status", "--porcelain") == ""
+    _git(project, "stash", "pop")
     human = run("update", str(project))  # the tree is dirty now: refused, whatever the version
     assert human.returncode == 2 and "uncommitted changes" in human.stderr
 

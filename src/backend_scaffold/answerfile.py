@@ -18,9 +18,12 @@ MAX_DEPTH = 2
 _TEXT_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "timestamp")}
 
 
-def read_answers(path: Path, *, keep_private: bool = False) -> dict[str, str]:
-    """The answers in the YAML file at `path`; Copier's `_` keys are dropped unless `keep_private`."""
-    what = f"--answers-file {path}"
+def read_answers(path: Path, *, keep_private: bool = False, what: str | None = None) -> dict[str, str]:
+    """The answers in the YAML file at `path`; Copier's `_` keys are dropped unless `keep_private`.
+
+    `what` names the file in messages (default: as the --answers-file option).
+    """
+    what = what or f"--answers-file {path}"
     text = _text(path, what)
     root = _compose(text, what)
     if root is None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend_scaffold import __version__, history
+from backend_scaffold import __version__, history, transaction
 from backend_scaffold.adr.writer import AdrContext, today, write_decision_log
 from backend_scaffold.answers import AnswerSources, Asker, answers_for_display, resolve, secrets_for
 from backend_scaffold.destination import prepare
@@ -98,6 +97,7 @@ def create(request: NewRequest) -> NewResult:
     """Generate a project as the request says; on any failure the destination is left as it was."""
     from backend_scaffold import gitops
 
+    transaction.sweep()  # scratch folders of runs that were killed
     if request.dest is not None:
         prepare(request.dest, request.existing)
     answers = resolve(template_root(), request.sources, request.ask)
@@ -145,13 +145,10 @@ def _pretend(
     *,
     skip: bool,
 ) -> NewResult:
-    scratch = Path(tempfile.mkdtemp(prefix="backend-scaffold-pretend-"))
-    try:
+    with transaction.scratch("pretend") as scratch:
         adrs, _ = _render(scratch / "project", answers, data, goal, source, steps=False)
         files = files_under(scratch / "project")
         found = overlap(scratch / "project", dest, files, skip=skip)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     planned = [StepOutcome(" ".join(step), "skipped", "would run") for step in get_stack(answers["stack"]).post_render]
     return NewResult(
         str(dest), answers["stack"], answers_for_display(answers), files, adrs, planned, pretend=True,

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -31,7 +32,8 @@ from backend_scaffold.errors import ProjectError
 JOURNAL = "backend-scaffold-update"
 MANIFEST = "manifest.json"
 ANSWERS_FILE = ".copier-answers.yml"
-SCRATCH_PREFIX = "backend-scaffold-update-"
+SCRATCH_PURPOSES = ("update", "pretend")  # update's merge, new --pretend's render
+_SCRATCH_NAME = re.compile(rf"backend-scaffold-(?:{'|'.join(SCRATCH_PURPOSES)})-(?:(\d+)-)?")
 
 
 @dataclass(frozen=True)
@@ -147,10 +149,10 @@ def _prune_empty(folder: Path, project: Path) -> None:
 
 
 @contextlib.contextmanager
-def scratch() -> Iterator[Path]:
+def scratch(purpose: str = "update") -> Iterator[Path]:
     """A private scratch folder that also holds every temporary folder made while it is open."""
     # The owner's pid is in the name: it stays readable while a killed run's folder is half removed.
-    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"backend-scaffold-{purpose}-{os.getpid()}-"))
     (folder / "tmp").mkdir()
     saved = tempfile.tempdir
     tempfile.tempdir = str(folder / "tmp")
@@ -164,12 +166,15 @@ def scratch() -> Iterator[Path]:
 def sweep() -> list[Path]:
     """Remove the scratch folders of runs that were killed; returns what was removed."""
     removed = []
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
-        owner = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
-        if owner.isdigit() and _alive(int(owner)):
+    for folder in Path(tempfile.gettempdir()).glob("backend-scaffold-*"):
+        named = _SCRATCH_NAME.match(folder.name)
+        if named is None or not folder.is_dir():
             continue
-        if not owner.isdigit() and _age(folder) < 3600:
-            continue  # not named by this version: only remove it once it is surely abandoned
+        owner = named[1]
+        if owner is not None and _alive(int(owner)):
+            continue
+        if owner is None and _age(folder) < 3600:
+            continue  # named by an older version: only remove it once it is surely abandoned
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
