@@ -473,3 +473,12 @@ def test_an_update_killed_at_any_point_is_finished_by_the_next(
         assert _tree_state(project) == expected_tree, f"{point}: the same result as an uninterrupted update"
         assert not list(tmp.glob("backend-scaffold-update-*")), f"{point}: the killed run's scratch is gone"
         assert not _journal(project, "").exists(), point
+
+
+def test_a_stale_index_lock_does_not_block_an_update(run: Run, template_versions: Path, tmp_path: Path) -> None:
+    project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
+    (project / ".git" / "index.lock").write_text("")  # left by some crashed git command
+    result = run("update", str(project), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "help: ## List the targets" in (project / "Makefile").read_text()
+    assert (project / ".git" / "index.lock").exists(), "not ours to remove"
