@@ -102,14 +102,6 @@ def invocations(draw: st.DrawFn) -> tuple[list[str], bytes | None]:
     return argv, content
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Hypothesis keeps caches (.hypothesis/) in the current directory; tests never write there."""
-    from hypothesis.configuration import set_hypothesis_home_dir
-
-    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
-
-
 def _snapshot(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
 
