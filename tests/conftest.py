@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+_HYPOTHESIS_HOME: list[Path] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps caches in ./.hypothesis (even at collection); tests never write there."""
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:  # pragma: no cover - hypothesis is in the test extra
+        return
+    home = Path(tempfile.mkdtemp(prefix="backend-scaffold-tests-hypothesis-"))
+    _HYPOTHESIS_HOME.append(home)
+    set_hypothesis_home_dir(home)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for home in _HYPOTHESIS_HOME:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _cli_env(home: Path) -> dict[str, str]:

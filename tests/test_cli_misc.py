@@ -13,6 +13,7 @@ import pytest
 
 from backend_scaffold import __version__
 from backend_scaffold.answers import AnswerSources
+from backend_scaffold.errors import RenderError
 from backend_scaffold.generate import NewRequest, create
 from tests.conftest import CliRunner
 
@@ -147,6 +148,6 @@ def test_a_failure_mid_render_leaves_nothing_behind(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(generate, "write_decision_log", explode)
     sources = AnswerSources({"stack": "python-fastapi", "project_name": "x"}, use_defaults=True)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(RenderError, match="disk full"):
         create(NewRequest(dest=tmp_path / "deep" / "dest", sources=sources, git=False))
     assert list(tmp_path.iterdir()) == []

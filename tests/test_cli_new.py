@@ -173,7 +173,7 @@ def test_pretend_shows_the_tree_and_writes_nothing(cli: CliRunner, tmp_path: Pat
     assert payload["steps"][0]["command"] == "go tool buf generate"
     assert not (tmp_path / "p").exists()
     human = cli("new", "p", "--stack", "go-connectrpc", "--defaults", "--pretend")
-    assert "Would create" in human.stderr
+    assert "Would create" in human.stdout
     assert not (tmp_path / "p").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".p.")]
 
@@ -214,7 +214,7 @@ def test_inside_an_existing_repository_no_nested_git_is_made(cli: CliRunner, tmp
     result = cli("new", "mono/services/orders", "--stack", "go-connectrpc", "--defaults", "--skip-tasks")
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "mono" / "services" / "orders" / ".git").exists()
-    assert "inside a git work tree" in result.stderr
+    assert "inside a git work tree" in result.stdout
 
 
 def test_no_git_leaves_no_repository(cli: CliRunner, tmp_path: Path) -> None:

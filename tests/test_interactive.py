@@ -54,6 +54,10 @@ def test_prompts_ask_validate_and_generate(session: pexpect.spawn, tmp_path: Pat
     _answer(child, "python_package", CLEAR_LINE + "json" + ENTER)
     child.expect("standard library")  # validation rejects it on the spot
     child.send(CLEAR_LINE + "orders_core" + ENTER)
+    child.expect("Your answers:")  # a recap of every answer, then one confirmation
+    child.expect("python_package +orders_core")
+    child.expect("Generate the project with these answers")
+    child.send(ENTER)
     child.expect("Created")
     child.expect(pexpect.EOF)
     child.close()
@@ -66,3 +70,26 @@ def test_prompts_ask_validate_and_generate(session: pexpect.spawn, tmp_path: Pat
     assert answers["cache"] == "none"
     assert answers["ci"] == "none"
     assert answers["python_package"] == "orders_core"
+
+
+def test_declining_the_recap_writes_nothing(tmp_path: Path) -> None:
+    answers = {"stack": "go-connectrpc", "project_name": "Orders", "go_module": "example.com/orders"}
+    (tmp_path / "answers.yml").write_text(yaml.safe_dump(answers))
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm", "GIT_CONFIG_NOSYSTEM": "1"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "backend_scaffold", "new", "orders", "--answers-file", "answers.yml", "--no-git", "--skip-tasks"],
+        cwd=str(tmp_path), env=env, encoding="utf-8", timeout=60, dimensions=(40, 200),
+    )  # fmt: skip
+    for key in ("project_slug", "description", "author_name", "author_email", "license"):
+        _answer(child, key, ENTER)
+    for key in ("database", "cache", "messaging", "auth", "ci"):
+        _answer(child, key, ENTER)
+    child.expect("go_module +example.com/orders")
+    child.expect("Generate the project with these answers")
+    child.send("n")
+    child.expect("not confirmed; nothing was written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yml"]

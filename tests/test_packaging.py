@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -109,3 +110,31 @@ def test_wheel_and_sdist_carry_the_template_history(tmp_path: Path) -> None:
     with zipfile.ZipFile(between) as archive:
         described = archive.read("backend_scaffold/_template/template-ref").decode().strip()
     assert described == _git(repo, "describe", "--tags", "--always", "HEAD")
+
+
+def test_a_project_from_an_installed_wheel_holds_none_of_the_template_bytecode(tmp_path: Path) -> None:
+    """pip byte-compiles the packaged template; none of that may reach a generated project."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+         str(ROOT)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    wheel = next(tmp_path.glob("backend_scaffold-*.whl"))
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(site), str(wheel)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    packaged = site / "backend_scaffold" / "_template" / "templates" / "python-fastapi"
+    assert any(packaged.rglob("*.pyc")), "pip byte-compiled the installed template (the case under test)"
+    env = {**os.environ, "PYTHONPATH": str(site), "HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    env.pop("BACKEND_SCAFFOLD_TEMPLATE_SOURCE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "backend_scaffold", "new", "svc", "--stack", "python-fastapi", "--defaults",
+         "--no-git", "--skip-tasks"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "svc"
+    assert (project / "pyproject.toml").is_file()
+    assert not [p for p in project.rglob("*") if p.name == "__pycache__" or p.suffix in {".pyc", ".pyo"}]

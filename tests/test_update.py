@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -27,6 +28,8 @@ OLD_TEMPLATE = [
     ("Dockerfile.jinja", None, "# An older template's first line\n"),
     ("docker-compose.yml.jinja", "image: postgres:17", "image: postgres:16"),
 ]
+# Files only v0.0.1 has: the newer version removes them (one the team edits, one it does not).
+REMOVED = {"docs/runbook.md": "# Runbook\n\nRestart with `make up`.\n", "docs/oncall.md": "# On call\n\nNobody yet.\n"}
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -53,10 +56,14 @@ def template_versions(tmp_path: Path) -> Path:
     for name, new, old in OLD_TEMPLATE:
         path = repo / "templates" / "python-fastapi" / name
         path.write_text(old + current[name] if new is None else current[name].replace(new, old, 1))
+    for name, text in REMOVED.items():
+        (repo / "templates" / "python-fastapi" / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "templates" / "python-fastapi" / name).write_text(text)
     _commit_all(repo, "an older template")
     _git(repo, "tag", "v0.0.1")
     for name, text in current.items():
         (repo / "templates" / "python-fastapi" / name).write_text(text)
+    shutil.rmtree(repo / "templates" / "python-fastapi" / "docs")
     _commit_all(repo, "the current template")
     _git(repo, "tag", "v0.1.0")
     return repo
@@ -78,10 +85,13 @@ def run(tmp_path: Path, template_versions: Path) -> Run:
         "SOURCE_DATE_EPOCH": "1795000000",
     }
 
-    def cli(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
+    def cli(*args: str, cwd: Path = tmp_path, popen: bool = False, env_extra: dict[str, str] | None = None) -> Any:
+        command = [sys.executable, "-m", "backend_scaffold", *args]
+        full_env = {**env, **(env_extra or {})}
+        if popen:  # to kill it midway
+            return subprocess.Popen(command, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         return subprocess.run(
-            [sys.executable, "-m", "backend_scaffold", *args], cwd=cwd, env=env, capture_output=True, text=True,
-            timeout=600, check=False,
+            command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600, check=False
         )  # fmt: skip
 
     return cli
@@ -345,3 +355,130 @@ def test_the_template_defines_no_copier_tasks() -> None:
     """Copier runs a template's tasks on each of its three renders; post-render steps belong to the CLI."""
     config = yaml.safe_load((ROOT / "copier.yml").read_text().split("\n---\n")[0])
     assert "_tasks" not in config and "_migrations" not in config
+
+
+def test_an_edited_file_the_new_version_removes_is_kept_as_a_conflict(
+    run: Run, template_versions: Path, tmp_path: Path
+) -> None:
+    project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
+    runbook = project / "docs" / "runbook.md"
+    runbook.write_text(runbook.read_text() + "\nThe team's own step: page the database owner.\n")
+    _commit_all(project, "our runbook")
+
+    pretend = run("update", str(project), "--pretend", "--json")
+    assert pretend.returncode == 4, pretend.stderr
+    diff = json.loads(pretend.stdout)["diff"]
+    assert re.search(r"(?m)^diff --git a/docs/oncall.md b/docs/oncall.md\ndeleted file mode", diff), "removals shown"
+    assert "docs/runbook.md" not in diff
+
+    result = run("update", str(project), "--json")
+    assert result.returncode == 4, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["kept"] == ["docs/runbook.md"]
+    assert "docs/runbook.md" in report["conflicts"]
+    assert runbook.read_text().endswith("page the database owner.\n"), "the edit is never deleted"
+    assert not (project / "docs" / "oncall.md").exists(), "an unedited removal is the template's to make"
+    assert "docs/oncall.md" in report["files"]
+    assert _git(project, "ls-files", "--unmerged") == "", "no conflict reaches git's index"
+    _git(project, "stash", "--include-untracked")  # the advertised undo works, conflicts and all
+    assert _git(project, "status", "--porcelain") == ""
+    _git(project, "stash", "pop")
+    human = run("update", str(project))  # the tree is dirty now: refused, whatever the version
+    assert human.returncode == 2 and "uncommitted changes" in human.stderr
+
+
+def test_a_dirty_tree_is_refused_even_when_already_up_to_date(
+    run: Run, template_versions: Path, tmp_path: Path
+) -> None:
+    project = _generate_at(run, template_versions, "v0.1.0", tmp_path / "svc", "auth=none")
+    (project / "README.md").write_text("edited, not committed\n")
+    result = run("update", str(project))
+    assert result.returncode == 2
+    assert "uncommitted changes (README.md)" in result.stderr
+    assert run("update", str(project), "--check").returncode == 0, "--check only reports"
+
+
+def _tree_state(project: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+def _kill_when(process: subprocess.Popen[str], ready: Callable[[], bool]) -> bool:
+    """SIGKILL the process as soon as `ready()` holds; False when it finished first."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + 300
+    while not ready():
+        if process.poll() is not None:
+            return False
+        assert time.monotonic() < deadline, "the kill point was never reached"
+        time.sleep(0.002)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return True
+
+
+def _scratch_with(tmp: Path, part: str) -> bool:
+    return any(tmp.glob(f"backend-scaffold-update-*/{part}"))
+
+
+def _journal(project: Path, part: str) -> Path:
+    return project / ".git" / "backend-scaffold-update" / part
+
+
+KILL_POINTS: dict[str, Callable[[Path, Path], bool]] = {
+    "while cloning": lambda tmp, project: _scratch_with(tmp, "clone"),
+    "while copier renders": lambda tmp, project: _scratch_with(tmp, "tmp/*"),
+    "while staging": lambda tmp, project: _journal(project, "files").exists(),
+    "while applying": lambda tmp, project: _journal(project, "manifest.json").exists(),
+}
+
+
+def test_an_update_killed_at_any_point_is_finished_by_the_next(
+    run: Run, template_versions: Path, tmp_path: Path
+) -> None:
+    origin = _generate_at(run, template_versions, "v0.0.1", tmp_path / "origin", "auth=none")
+    compose = origin / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("image: postgres:16", "image: postgres:16.4"))  # a conflict
+    (origin / "docs" / "runbook.md").write_text("# Runbook\n\nOurs now.\n")  # an edit the new version removes
+    _commit_all(origin, "team edits")
+    change = ("--data", "messaging=none")  # removes files and supersedes a decision record too
+
+    reference = tmp_path / "reference"
+    shutil.copytree(origin, reference, symlinks=True)
+    expected = run("update", str(reference), *change, "--json")
+    assert expected.returncode == 4, expected.stderr
+    expected_tree = _tree_state(reference)
+
+    tmp = tmp_path / "tmp"
+    for point, ready in KILL_POINTS.items():
+        project = tmp_path / point.replace(" ", "-")
+        shutil.copytree(origin, project, symlinks=True)
+        tmp.mkdir(exist_ok=True)
+        process = run("update", str(project), *change, "--json", popen=True, env_extra={"TMPDIR": str(tmp)})
+        killed = _kill_when(process, lambda project=project, ready=ready: ready(tmp, project))
+        if killed:
+            assert _git(project, "ls-files", "--unmerged") == "", f"{point}: no conflict reached the index"
+            assert not (project / ".git" / "index.lock").exists(), point
+            if not _journal(project, "manifest.json").exists():
+                assert _git(project, "status", "--porcelain") == "", f"{point}: the tree is as it was"
+        again = run("update", str(project), *change, "--json", env_extra={"TMPDIR": str(tmp)})
+        if killed:
+            assert again.returncode == 4, f"{point}: {again.stdout}{again.stderr}"
+            assert json.loads(again.stdout)["conflicts"] == json.loads(expected.stdout)["conflicts"], point
+        assert _tree_state(project) == expected_tree, f"{point}: the same result as an uninterrupted update"
+        assert not list(tmp.glob("backend-scaffold-update-*")), f"{point}: the killed run's scratch is gone"
+        assert not _journal(project, "").exists(), point
+
+
+def test_a_stale_index_lock_does_not_block_an_update(run: Run, template_versions: Path, tmp_path: Path) -> None:
+    project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
+    (project / ".git" / "index.lock").write_text("")  # left by some crashed git command
+    result = run("update", str(project), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "help: ## List the targets" in (project / "Makefile").read_text()
+    assert (project / ".git" / "index.lock").exists(), "not ours to remove"

@@ -38,7 +38,7 @@ REJECT = [
     ("author_email", "not-an-email", "e-mail address"),
     ("go_module", "Example.com/orders", "lowercase host"),
     ("go_module", "example.com//orders", "no empty elements"),
-    ("go_module", "example.com/or ders", "may use only"),
+    ("go_module", "example.com/or ders", "must not contain ' '"),
     ("go_module", "example.com/.hidden", "must not start"),
     ("rust_crate", "Orders", "lowercase"),
     ("rust_crate", "1orders", "starting with a letter"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backend_scaffold.errors import AnswerError, MissingAnswersError
+from backend_scaffold.errors import AnswerError, MissingAnswersError, brief
 from backend_scaffold.questions import Question, default_inputs, question_set
 from backend_scaffold.validators import RULES
 
@@ -24,6 +24,10 @@ class AnswerSources:
     presets: Mapping[str, str] = field(default_factory=dict)
     suggestions: Mapping[str, str] = field(default_factory=dict)
     use_defaults: bool = False
+    # Detected values that failed validation, by key: why each was not used.
+    rejected: Mapping[str, str] = field(default_factory=dict)
+    # What detection said that the user should hear (an engine the templates do not offer).
+    notes: tuple[str, ...] = ()
 
 
 def parse_data(items: list[str]) -> dict[str, str]:
@@ -32,33 +36,16 @@ def parse_data(items: list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise AnswerError(f"--data {item!r}: expected KEY=VALUE, for example --data cache=none")
+            raise AnswerError(f"--data {brief(item)}: expected KEY=VALUE, for example --data cache=none")
         data[key.strip()] = value
     return data
 
 
 def load_answers_file(path: Path) -> dict[str, str]:
     """Read a YAML answers file (the same keys as the questions; Copier's `_` keys are ignored)."""
-    import yaml
+    from backend_scaffold.answerfile import read_answers
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AnswerError(f"--answers-file {path}: cannot read it ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise AnswerError(f"--answers-file {path}: not valid YAML ({exc})") from exc
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise AnswerError(f"--answers-file {path}: expected a mapping of question: answer")
-    answers: dict[str, str] = {}
-    for key, value in raw.items():
-        if str(key).startswith("_"):
-            continue
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise AnswerError(f"{key}: expected a text value in {path}, got {value!r}")
-        answers[str(key)] = str(value)
-    return answers
+    return read_answers(path)
 
 
 def check_keys(root: Path, given: Mapping[str, str]) -> None:
@@ -67,7 +54,27 @@ def check_keys(root: Path, given: Mapping[str, str]) -> None:
     unknown = sorted(set(given) - set(questions))
     if unknown:
         accepted = ", ".join(name for name in questions)
-        raise AnswerError(f"unknown answer key(s): {', '.join(unknown)}; accepted keys: {accepted}")
+        named = ", ".join(key if key.isidentifier() and len(key) < 40 else brief(key) for key in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise AnswerError(f"unknown answer key(s): {named}{more}; accepted keys: {accepted}")
+
+
+def vet_suggestions(
+    root: Path, suggestions: Mapping[str, str], origins: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Keep the detected values that would pass validation; say why each other one is not used."""
+    questions = question_set(root)
+    kept: dict[str, str] = {}
+    rejected: dict[str, str] = {}
+    for name, value in suggestions.items():
+        question = questions.get(name)
+        problem = "not a question of this template" if question is None else validate(question, value)
+        if problem is None:
+            kept[name] = value
+        else:
+            origin = origins.get(name, "the destination")
+            rejected[name] = f"detected {name}={brief(value)} in {origin}, not used: {problem}"
+    return kept, rejected
 
 
 def validate(question: Question, value: str) -> str | None:
@@ -93,7 +100,8 @@ def resolve(root: Path, sources: AnswerSources, ask: Asker | None = None) -> dic
         else:
             answers[question.name] = value
     if missing:
-        raise MissingAnswersError(missing)
+        reasons = tuple(sources.rejected[name] for name in missing if name in sources.rejected)
+        raise MissingAnswersError(missing, defaults_given=sources.use_defaults, reasons=reasons)
     _check_applicable(questions, sources.explicit, answers)
     _check_values(questions, answers)
     return answers
@@ -132,7 +140,7 @@ def _check_values(questions: Mapping[str, Question], answers: dict[str, str]) ->
     for name, value in answers.items():
         problem = validate(questions[name], value)
         if problem:
-            problems.append(f"{name}={value!r}: {problem}")
+            problems.append(f"{name}={brief(value)}: {problem}")
     if problems:
         raise AnswerError("; ".join(problems))
 

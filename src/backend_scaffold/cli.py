@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend_scaffold import __version__
 from backend_scaffold.errors import (
@@ -15,6 +15,9 @@ from backend_scaffold.errors import (
     BackendScaffoldError,
     ProjectError,
 )
+
+if TYPE_CHECKING:
+    from backend_scaffold.render import Existing
 
 STACK_IDS = ("go-connectrpc", "rust-axum", "java-spring", "python-fastapi")
 
@@ -43,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     existing.add_argument("--skip-existing", action="store_true", help="in a non-empty DEST, keep existing files")
     existing.add_argument("--overwrite", action="store_true", help="in a non-empty DEST, replace existing files")
     new.add_argument("--json", action="store_true", help="print one JSON result on stdout")
+    new.add_argument("--verbose", action="store_true", help="also show the tree of every file written")
 
     update = commands.add_parser("update", help="bring a generated service to the installed template version")
     update.add_argument("dest", nargs="?", type=Path, default=Path("."), help="the project (default: .)")
@@ -81,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run_new(args: argparse.Namespace) -> int:
     from backend_scaffold import console, generate
     from backend_scaffold.answers import AnswerSources, load_answers_file, parse_data
+    from backend_scaffold.destination import prepare
     from backend_scaffold.detect import detect
     from backend_scaffold.presets import plan_goal
 
@@ -91,23 +96,33 @@ def _run_new(args: argparse.Namespace) -> int:
     plan = plan_goal(args.goal) if args.goal else None
     if plan and not args.json:
         console.show_goal(plan)
-    suggestions = _suggestions(args.dest, detect)
+    existing = _existing(args)
+    if args.dest is not None:
+        prepare(args.dest, existing)  # before any note about what the destination holds
+    suggestions, rejected, notes = _suggestions(args.dest, detect, explicit)
     interactive = sys.stdin.isatty() and not args.defaults and not args.json
     if interactive and "stack" not in explicit and not suggestions.get("stack"):
         console.show_recommendations(detect(args.dest or Path.cwd()).recommendations)
     request = generate.NewRequest(
         dest=args.dest,
-        sources=AnswerSources(explicit, plan.answers if plan else {}, suggestions, args.defaults),
+        sources=AnswerSources(explicit, plan.answers if plan else {}, suggestions, args.defaults, rejected, notes),
         goal=plan,
         pretend=args.pretend,
         git=not args.no_git,
         tasks=not args.skip_tasks,
-        existing="skip" if args.skip_existing else "overwrite" if args.overwrite else "refuse",
+        existing=existing,
         ask=_asker() if interactive else None,
+        confirm=_confirm() if interactive else None,
     )
     result = generate.create(request)
-    console.emit_json(result) if args.json else console.show_new(result)
+    console.emit_json(result) if args.json else console.show_new(result, verbose=args.verbose)
     return EXIT_OK
+
+
+def _existing(args: argparse.Namespace) -> Existing:
+    if args.skip_existing:
+        return "skip"
+    return "overwrite" if args.overwrite else "refuse"
 
 
 def _run_update(args: argparse.Namespace) -> int:
@@ -133,24 +148,68 @@ def _asker() -> Any:
     return terminal_asker()
 
 
-def _suggestions(dest: Path | None, detect: Any) -> dict[str, str]:
-    """Prefill from the destination: its name, and what detection finds in it."""
+def _confirm() -> Any:
+    from backend_scaffold.prompts import terminal_confirm
+
+    return terminal_confirm
+
+
+def _suggestions(
+    dest: Path | None, detect: Any, explicit: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
+    """Prefill from the destination: values that pass validation, why the others do not, and notes."""
+    from backend_scaffold.answers import vet_suggestions
+    from backend_scaffold.detect import PREFILL_ORIGINS
+    from backend_scaffold.stacks import template_root
+
+    detected, notes = _detected(dest, detect)
+    found = {key: value for key, value in detected.items() if key not in explicit}
+    kept, rejected = vet_suggestions(template_root(), found, PREFILL_ORIGINS)
+    return kept, rejected, notes
+
+
+def _detected(dest: Path | None, detect: Any) -> tuple[dict[str, str], tuple[str, ...]]:
+    """What the destination suggests: its name, what detection finds in it, and what it notes."""
     if dest is None:
-        return {}
-    suggestions: dict[str, str] = {"project_name": dest.resolve().name}
-    if dest.is_dir():
-        found = detect(dest)
-        suggestions.update(found.prefill)
-        if found.stack:
-            suggestions["stack"] = found.stack
-    return suggestions
+        return {}, ()
+    try:
+        suggestions: dict[str, str] = {"project_name": dest.resolve().name}
+        is_dir = dest.is_dir()
+    except (OSError, ValueError):  # an unusable path: `new` refuses it with the reason
+        return {}, ()
+    found = detect(dest) if is_dir else _enclosing(dest, detect)
+    if found is None:
+        return suggestions, ()
+    suggestions.update(found.prefill if is_dir else {})
+    if found.stack and not (found.generated_by and not is_dir):
+        suggestions["stack"] = found.stack
+    return suggestions, tuple(note for note in found.notes if "found;" in note)
+
+
+def _enclosing(dest: Path, detect: Any) -> Any:
+    """For `new repo/newsvc`: the repository around it (its stack, not its names), if in git."""
+    from backend_scaffold.gitops import inside_work_tree
+
+    parent = _nearest_existing(dest.resolve().parent)
+    return detect(parent) if parent is not None and inside_work_tree(parent) else None
+
+
+def _nearest_existing(folder: Path) -> Path | None:
+    """The folder itself or its nearest existing parent, unless that is the file system root."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder if folder.is_dir() and folder != folder.parent else None
 
 
 def _run_detect(args: argparse.Namespace) -> int:
     from backend_scaffold import console
     from backend_scaffold.detect import detect
 
-    if not args.path.is_dir():
+    try:
+        is_dir = args.path.is_dir()
+    except (OSError, ValueError) as exc:
+        raise ProjectError(f"{args.path}: cannot inspect it ({exc}); pass a folder to inspect") from exc
+    if not is_dir:
         raise ProjectError(f"{args.path} is not a directory; pass a folder to inspect")
     found = detect(args.path)
     console.emit_json(found) if args.json else console.show_detect(found)

@@ -8,6 +8,16 @@ EXIT_USAGE = 2
 EXIT_UPDATE_AVAILABLE = 3  # `update --check`: a newer template version is installed
 EXIT_CONFLICTS = 4  # `update`: applied, but some files hold conflict markers to resolve
 
+_BRIEF = 60
+
+
+def brief(value: object, limit: int = _BRIEF) -> str:
+    """A value as an error message may echo it: quoted, escaped, and cut to `limit` characters."""
+    shown = repr(value) if isinstance(value, str) else repr(str(value))
+    if len(shown) <= limit:
+        return shown
+    return f"{shown[: limit - 1]}…' ({len(str(value))} characters)"
+
 
 class BackendScaffoldError(Exception):
     """Root of every error a user can cause or meet; the CLI catches only this."""
@@ -28,12 +38,14 @@ class AnswerError(BackendScaffoldError):
 class MissingAnswersError(AnswerError):
     """Answers are missing and there is no terminal to ask them on."""
 
-    def __init__(self, keys: list[str]) -> None:
+    def __init__(self, keys: list[str], *, defaults_given: bool = False, reasons: tuple[str, ...] = ()) -> None:
         names = ", ".join(keys)
-        super().__init__(
-            f"missing answers: {names}; pass them with --data KEY=VALUE or --answers-file, "
-            "or add --defaults to take the defaults"
-        )
+        head = f"missing answers with no default: {names}" if defaults_given else f"missing answers: {names}"
+        fix = "pass them with --data KEY=VALUE or --answers-file"
+        if not defaults_given:
+            fix += ", or add --defaults to take the defaults"
+        why = "".join(f"; {reason}" for reason in reasons)
+        super().__init__(f"{head}; {fix}{why}")
         self.keys = keys
 
 

@@ -27,6 +27,19 @@ def _text(question: Question, suggested: str | None) -> Any:
     return questionary.text(f"{question.help} ({question.name})", default=suggested or "", validate=check).ask()
 
 
+def terminal_confirm(answers: dict[str, str]) -> bool:
+    """Recap every answer and ask to go ahead (Enter accepts)."""
+    import questionary
+
+    from backend_scaffold.console import show_recap
+
+    show_recap(answers)
+    confirmed = questionary.confirm("Generate the project with these answers?", default=True).ask()
+    if confirmed is None:
+        raise Aborted("aborted at the prompt; nothing was written")
+    return bool(confirmed)
+
+
 def terminal_asker() -> Asker:
     """An Asker that prompts on the terminal, re-asking until the answer is valid."""
     import questionary

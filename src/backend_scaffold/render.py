@@ -13,6 +13,7 @@ from typing import Literal
 from backend_scaffold.errors import DestinationError, RenderError
 
 Existing = Literal["refuse", "skip", "overwrite"]
+STAGING_SUFFIX = "backend-scaffold-"
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def run_steps(folder: Path, steps: tuple[tuple[str, ...], ...]) -> list[StepOutc
 
 def staging_dir(dest: Path) -> Path:
     """A private folder beside `dest`, on the same file system so the final move is a rename."""
-    return Path(tempfile.mkdtemp(prefix=f".{dest.name}.backend-scaffold-", dir=dest.parent))
+    return Path(tempfile.mkdtemp(prefix=f".{dest.name}.{STAGING_SUFFIX}", dir=dest.parent))
 
 
 def check_destination(dest: Path, existing: Existing) -> None:

@@ -115,7 +115,7 @@ STACKS: tuple[Stack, ...] = (
     ),
 )
 
-RECOMMENDED = ("go-connectrpc", "rust-axum", "java-spring")
+RECOMMENDED = ("go-connectrpc", "rust-axum", "java-spring", "python-fastapi")
 
 
 def stack_ids() -> list[str]:

@@ -7,190 +7,13 @@ import re
 import sys
 from collections.abc import Callable
 
+from backend_scaffold.taken import JAVA_KEYWORDS, PYTHON_DEPENDENCIES, RUST_KEYWORDS
+
 Rule = Callable[[str], "str | None"]
 
 _UNSAFE_TEXT = set('"\\`<>&{}')
-
-JAVA_KEYWORDS = frozenset(
-    (
-        "abstract",
-        "assert",
-        "boolean",
-        "break",
-        "byte",
-        "case",
-        "catch",
-        "char",
-        "class",
-        "const",
-        "continue",
-        "default",
-        "do",
-        "double",
-        "else",
-        "enum",
-        "extends",
-        "final",
-        "finally",
-        "float",
-        "for",
-        "goto",
-        "if",
-        "implements",
-        "import",
-        "instanceof",
-        "int",
-        "interface",
-        "long",
-        "native",
-        "new",
-        "package",
-        "private",
-        "protected",
-        "public",
-        "return",
-        "short",
-        "static",
-        "strictfp",
-        "super",
-        "switch",
-        "synchronized",
-        "this",
-        "throw",
-        "throws",
-        "transient",
-        "try",
-        "void",
-        "volatile",
-        "while",
-        "true",
-        "false",
-        "null",
-        "_",
-    )
-)
-RUST_KEYWORDS = frozenset(
-    (
-        "as",
-        "async",
-        "await",
-        "break",
-        "const",
-        "continue",
-        "crate",
-        "dyn",
-        "else",
-        "enum",
-        "extern",
-        "false",
-        "fn",
-        "for",
-        "gen",
-        "if",
-        "impl",
-        "in",
-        "let",
-        "loop",
-        "match",
-        "mod",
-        "move",
-        "mut",
-        "pub",
-        "ref",
-        "return",
-        "self",
-        "static",
-        "struct",
-        "super",
-        "trait",
-        "true",
-        "type",
-        "unsafe",
-        "use",
-        "where",
-        "while",
-        "abstract",
-        "become",
-        "box",
-        "do",
-        "final",
-        "macro",
-        "override",
-        "priv",
-        "try",
-        "typeof",
-        "unsized",
-        "virtual",
-        "yield",
-        "std",
-        "core",
-        "alloc",
-        "test",
-        "proc_macro",
-    )
-)
-# Top-level modules installed in the generated Python project's locked environment (every answer
-# on, dev tools included; pytest's `py` shim among them) and its own `tests`/`app`: a package
-# with one of these names would shadow it. Listed from a generated project's .venv.
-PYTHON_DEPENDENCIES = frozenset(
-    (
-        "alembic",
-        "annotated_doc",
-        "annotated_types",
-        "anyio",
-        "app",
-        "argon2",
-        "asgiref",
-        "ast_serialize",
-        "asyncpg",
-        "certifi",
-        "cffi",
-        "charset_normalizer",
-        "click",
-        "confluent_kafka",
-        "dns",
-        "dotenv",
-        "email_validator",
-        "fastapi",
-        "google",
-        "greenlet",
-        "h11",
-        "httpcore",
-        "httpx",
-        "idna",
-        "iniconfig",
-        "jwt",
-        "librt",
-        "mako",
-        "markupsafe",
-        "mypy",
-        "mypy_extensions",
-        "mypyc",
-        "opentelemetry",
-        "packaging",
-        "pathspec",
-        "pluggy",
-        "prometheus_client",
-        "py",
-        "pycparser",
-        "pydantic",
-        "pydantic_core",
-        "pydantic_settings",
-        "pygments",
-        "pytest",
-        "redis",
-        "requests",
-        "ruff",
-        "sqlalchemy",
-        "starlette",
-        "tests",
-        "typing_extensions",
-        "typing_inspection",
-        "urllib3",
-        "uvicorn",
-        "wrapt",
-    )
-)
+# Characters a dotenv line, a shell or docker compose would read as syntax around a secret.
+_SECRET_UNSAFE = set(" \"'`#$\\")
 
 
 def text(value: str) -> str | None:
@@ -229,6 +52,21 @@ def email(value: str) -> str | None:
 
 def go_module(value: str) -> str | None:
     """A Go module path: slash-separated elements; the first is a lowercase host-like name."""
+    from backend_scaffold.taken import go_module_taken
+
+    problem = _go_module_syntax(value)
+    if problem:
+        return problem
+    taken = go_module_taken(value)
+    if taken:
+        return f"is the generated project's own dependency {taken}; pick your own path, e.g. example.com/team/service"
+    return None
+
+
+def _go_module_syntax(value: str) -> str | None:
+    odd = sorted({repr(ch) for ch in value if ch.isspace() or not ch.isprintable()})
+    if odd:
+        return f"must not contain {' '.join(odd)}: a module path is one word such as example.com/team/service"
     elements = value.split("/")
     if not value or any(not element for element in elements):
         return "must be a module path such as example.com/team/service (no empty elements)"
@@ -247,8 +85,12 @@ def rust_crate(value: str) -> str | None:
     """A crate name rustc accepts without a naming lint, and not a keyword or std crate."""
     if not re.fullmatch(r"[a-z][a-z0-9]*([_-][a-z0-9]+)*", value) or len(value) > 64:
         return "must be lowercase snake_case or kebab-case starting with a letter, such as orders_service"
+    from backend_scaffold.taken import rust_crates
+
     if value.replace("-", "_") in RUST_KEYWORDS:
         return f"{value!r} is a Rust keyword or built-in crate; pick another name"
+    if value.replace("-", "_") in rust_crates():
+        return f"{value!r} is a crate the generated project depends on and would not compile (E0464); pick another name"
     return None
 
 
@@ -293,9 +135,15 @@ def python_package(value: str) -> str | None:
 
 
 def jwt_secret(value: str) -> str | None:
-    """A signing secret long enough for HS256."""
+    """A signing secret long enough for HS256, on one line of `.env` as it stands (never echoed)."""
     if len(value) < 32:
         return "must be at least 32 characters (HS256 needs 256 bits of key)"
+    if len(value) > 512:
+        return "must be at most 512 characters"
+    if not all(ch.isascii() and ch.isprintable() and ch not in _SECRET_UNSAFE for ch in value):
+        return (
+            "must be one line of printable ASCII without spaces, quotes, '#', '$' or '\\', e.g. openssl rand -base64 48"
+        )
     return None
 
 
