@@ -31,15 +31,17 @@ def next_steps(dest: str, answers: dict[str, str], steps: list[StepOutcome]) -> 
         if step.status != "ok":
             later = next((cmd for prefix, cmd in LATER.items() if step.command.startswith(prefix)), step.command)
             plan.append(NextStep(later, f"the post-render step that was {step.status}"))
-    plan.append(NextStep("make test", "unit and HTTP tests; they need nothing running"))
     enabled = [dep for dep in DEPENDENCIES if answers.get(dep[0]) == dep[1]]
-    if enabled:
-        services = " ".join(dep[2] for dep in enabled)
-        labels = ", ".join(dep[4] for dep in enabled)
-        start = "make infra" if answers.get("stack") == "python-fastapi" else f"docker compose up --detach {services}"
-        plan.append(NextStep(start, f"start {labels} first (Docker Compose)"))
-        variables = ", ".join(dep[3] for dep in enabled)
-        plan.append(NextStep("make run", f"serve on APP_PORT; without Docker, point {variables} in .env at yours"))
-    else:
+    if not enabled:
+        plan.append(NextStep("make test", "unit and HTTP tests; they need nothing running"))
         plan.append(NextStep("make run", "serve on APP_PORT; nothing else to start"))
+        return plan
+    services = " ".join(dep[2] for dep in enabled)
+    labels = ", ".join(dep[4] for dep in enabled)
+    start = "make infra" if answers.get("stack") == "python-fastapi" else f"docker compose up --detach {services}"
+    # Until every stack skips its integration tests cleanly without servers, start them first.
+    plan.append(NextStep(start, f"start {labels} first (Docker Compose)"))
+    variables = ", ".join(dep[3] for dep in enabled)
+    plan.append(NextStep("make test", f"unit and integration tests, against {variables} from .env"))
+    plan.append(NextStep("make run", f"serve on APP_PORT; without Docker, point {variables} in .env at yours"))
     return plan
