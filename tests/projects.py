@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -145,19 +146,24 @@ def wait_healthy(service: RunningService, deadline_seconds: float = STARTUP_DEAD
     raise AssertionError(f"{service.url}/healthz did not answer in time:\n{service.log()}")
 
 
-@contextmanager
-def served(project: Path, env: dict[str, str], log_dir: Path) -> Iterator[RunningService]:
-    """`make run` on a free port; yields once /healthz answers; kills it if the test did not stop it."""
+def spawn(project: Path, env: dict[str, str], log_dir: Path) -> RunningService:
+    """`make run` on a free port in a session of its own; the caller waits for it and kills it."""
     port = free_port()
     run_env = {**env, "APP_PORT": str(port)}
     log_dir.mkdir(parents=True, exist_ok=True)
-    output = log_dir / f"run-{port}.log"
+    output = log_dir / f"run-{port}-{uuid.uuid4().hex[:6]}.log"
     with output.open("w") as sink:
         process = subprocess.Popen(
             ["make", "run"], cwd=project, env=run_env, start_new_session=True, text=True,
             stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    service = RunningService(project, f"http://127.0.0.1:{port}", process, output, run_env)
+    return RunningService(project, f"http://127.0.0.1:{port}", process, output, run_env)
+
+
+@contextmanager
+def served(project: Path, env: dict[str, str], log_dir: Path) -> Iterator[RunningService]:
+    """`make run` on a free port; yields once /healthz answers; kills it if the test did not stop it."""
+    service = spawn(project, env, log_dir)
     try:
         wait_healthy(service)
         yield service

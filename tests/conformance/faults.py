@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from tests import infra
 from tests.conformance.client import Api
 from tests.conformance.conftest import Service
-from tests.projects import RunningService, descendants, free_port, wait_healthy
+from tests.projects import RunningService, descendants, spawn, wait_healthy
 
 # A service built by the `service` fixture starts in seconds; this bounds a start-up that hangs.
 START_DEADLINE_SECONDS = 240
@@ -89,20 +89,6 @@ def black_hole() -> Iterator[str]:
         listener.bind(("127.0.0.1", 0))
         listener.listen(128)
         yield f"127.0.0.1:{listener.getsockname()[1]}"
-
-
-def spawn(project: Path, env: dict[str, str], log_dir: Path) -> RunningService:
-    """`make run` on a free port in a session of its own; the caller waits for it and kills it."""
-    port = free_port()
-    run_env = {**env, "APP_PORT": str(port)}
-    log_dir.mkdir(parents=True, exist_ok=True)
-    output = log_dir / f"run-{port}-{uuid.uuid4().hex[:6]}.log"
-    with output.open("w") as sink:
-        process = subprocess.Popen(
-            ["make", "run"], cwd=project, env=run_env, start_new_session=True, text=True,
-            stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    return RunningService(project, f"http://127.0.0.1:{port}", process, output, run_env)
 
 
 def own_environment(service: Service, env: dict[str, str]) -> dict[str, str]:
