@@ -189,6 +189,22 @@ def test_after_switching_the_cache_off_the_project_builds_and_its_tests_pass(
     run_in(["make", "test"], project, env)
 
 
+def test_an_update_that_would_edit_an_applied_migration_stops_first(
+    run: Run, template_versions: Path, tmp_path: Path
+) -> None:
+    project = _generate_at(run, template_versions, "v0.1.0", tmp_path / "svc")
+    head, before = _git(project, "rev-parse", "HEAD"), _tree_state(project)
+
+    result = run("update", str(project), "--data", "messaging=none")  # python's first migration holds the outbox
+
+    assert result.returncode == 2, result.stderr
+    assert "0001_initial_schema.py, a migration a database may already have applied" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _git(project, "rev-parse", "HEAD") == head and _tree_state(project) == before
+    pretend = run("update", str(project), "--data", "messaging=none", "--pretend")
+    assert pretend.returncode == 0 and "0001_initial_schema.py" in pretend.stdout, "--pretend still shows the change"
+
+
 def test_refusals_leave_the_project_as_it_was(run: Run, template_versions: Path, tmp_path: Path) -> None:
     project = _generate_at(run, template_versions, "v0.0.1", tmp_path / "svc", "auth=none")
     head = _git(project, "rev-parse", "HEAD")
@@ -446,7 +462,7 @@ def test_an_update_killed_at_any_point_is_finished_by_the_next(
     compose.write_text(compose.read_text().replace("image: postgres:16", "image: postgres:16.4"))  # a conflict
     (origin / "docs" / "runbook.md").write_text("# Runbook\n\nOurs now.\n")  # an edit the new version removes
     _commit_all(origin, "team edits")
-    change = ("--data", "messaging=none")  # removes files and supersedes a decision record too
+    change = ("--data", "cache=none")  # removes files and supersedes a decision record too
 
     reference = tmp_path / "reference"
     shutil.copytree(origin, reference, symlinks=True)

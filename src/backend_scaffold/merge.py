@@ -9,13 +9,14 @@ What remains is the update; --pretend shows it as a diff, otherwise it is staged
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from backend_scaffold import transaction
-from backend_scaffold.errors import GitError, RenderError
+from backend_scaffold.errors import GitError, ProjectError, RenderError
 from backend_scaffold.render import StepOutcome, run_steps
 from backend_scaffold.stacks import get_stack
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from backend_scaffold.update import UpdateResult
 
 Conflict = Literal["inline", "rej"]
+# Migration files as the stacks' tools find them (Alembic versions, sqlx and Go, Flyway). A
+# database may have applied one: editing it breaks the tool's checksum or history, removing it too.
+_MIGRATION = re.compile(r"(^|/)(migrations/versions/[^/]+\.py|migrations/[^/]+\.sql|db/migration/[^/]+\.sql)$")
 # What `copier update` writes into a file it could not merge (its labels are fixed).
 _MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
 
@@ -62,6 +66,8 @@ def merge(project: Path, plan: Plan, base: UpdateResult, *, pretend: bool) -> Up
         work = clone / rel
         outcome = _merge_in(work, scratch, plan, steps=not pretend)
         report = _report(base, plan, outcome, _conflicts(work, outcome.writes))
+        if not pretend:
+            _refuse_migration_edits(work)
         if pretend:
             post_render = get_stack(plan.after["stack"]).post_render
             planned = [StepOutcome(" ".join(step), "skipped", "would run") for step in post_render]
@@ -128,6 +134,23 @@ def _changes(work: Path) -> tuple[list[str], list[str]]:
     for status, name in zip(fields[::2], fields[1::2], strict=False):
         (deletes if status == "D" else writes).append(name)
     return sorted(writes), sorted(deletes)
+
+
+def _refuse_migration_edits(work: Path) -> None:
+    """Stop before the update edits or removes a migration that the project already had."""
+    listing = git(work, "diff", "--cached", "--name-status", "--no-renames", "-z", "--relative", "HEAD").stdout
+    fields = listing.split("\0")
+    touched = [
+        name
+        for status, name in zip(fields[::2], fields[1::2], strict=False)
+        if status != "A" and _MIGRATION.search(name)
+    ]
+    if touched:
+        raise ProjectError(
+            f"update stopped, nothing was changed: it would edit or remove {', '.join(sorted(touched))}, a migration "
+            "a database may already have applied (its migration tool would then refuse or diverge from it). "
+            "Keep the answers as they are, or see the change with --pretend and bring it in as a new migration"
+        )
 
 
 def _keep_edited_removals(work: Path, scratch: Path, plan: Plan, deletes: list[str]) -> list[str]:
