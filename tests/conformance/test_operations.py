@@ -210,8 +210,9 @@ def test_openapi_document_is_valid_and_within_the_contract(service: Service) -> 
     assert {"/healthz", "/readyz", "/metrics"} <= set(document["paths"])
 
 
-def test_unknown_route_is_a_not_found_problem(service: Service) -> None:
-    response = get(service, "/api/v1/nothing-here")
+def test_unknown_route_is_a_not_found_problem(api: Api) -> None:
+    # With an identity: without one an unknown /api/v1 path is 401 (contract 13, deny by default).
+    response = api.call("GET", "/api/v1/nothing-here", api.admin)
 
     problem = assert_problem(response, 404, "not-found")
     assert problem["instance"] == "/api/v1/nothing-here"

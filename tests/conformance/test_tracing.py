@@ -96,7 +96,8 @@ def test_requests_are_traced_over_otlp_and_logs_carry_the_trace(service: Service
             exit_status = instance.stop_gracefully()
             log = instance.log()
 
-    assert response.status_code == 404
+    # Unknown, and without an identity: 404, or 401 where every /api/v1 path needs one (contract 13).
+    assert response.status_code in {401, 404}
     assert exit_status == 0, log
     assert not received.refused, "OTLP/HTTP with protobuf bodies at <endpoint>/v1/traces"
     ours = [span for _, span in received.spans if span.trace_id.hex() == trace_id]

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics::{Unit, describe_histogram, histogram, with_local_recorder};
+use metrics::{Unit, describe_histogram, gauge, histogram, with_local_recorder};
 use metrics_exporter_prometheus::{
     BuildError, Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
@@ -61,6 +61,11 @@ impl Metrics {
             )
             .record(elapsed.as_secs_f64());
         });
+    }
+
+    /// Sets the unlabelled gauge `name` to `value`.
+    pub fn set_gauge(&self, name: &'static str, value: f64) {
+        with_local_recorder(self.recorder.as_ref(), || gauge!(name).set(value));
     }
 
     /// Every metric in the Prometheus text exposition format.
