@@ -315,6 +315,7 @@ def test_update_survives_a_reinstall_into_another_environment(tmp_path: Path) ->
     (home / "gitconfig").write_text("[user]\n\tname = Team\n\temail = team@example.com\n")
     env = {**os.environ, "HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / "gitconfig"), "NO_COLOR": "1"}
     env.pop("BACKEND_SCAFFOLD_TEMPLATE_SOURCE", None)
+    env.pop("PYTHONPATH", None)  # a checkout on it would answer instead of the installed wheel
 
     def install(name: str) -> Path:
         venv = tmp_path / name
