@@ -41,6 +41,7 @@ PRODUCTION_SECTIONS = (
 SECTIONS = CONTRACT_SECTIONS + PRODUCTION_SECTIONS
 STACKS = ("python-fastapi", "go-connectrpc", "rust-axum", "java-spring")
 IMPLEMENTED: dict[str, tuple[str, ...]] = dict.fromkeys(STACKS, CONTRACT_SECTIONS)
+IMPLEMENTED["go-connectrpc"] = (*CONTRACT_SECTIONS, "consistency")
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
 ADMIN_EMAIL = "conformance-admin@example.com"
