@@ -9,8 +9,13 @@ import (
 	"github.com/google/uuid"
 )
 
-// ErrNotFound is a Repository's answer for an unknown order.
-var ErrNotFound = errors.New("orders: no such order")
+// The errors a Repository reports.
+var (
+	// ErrNotFound is the answer for an unknown order.
+	ErrNotFound = errors.New("orders: no such order")
+	// ErrUnknownUser is the answer for an order whose user does not exist (any more).
+	ErrUnknownUser = errors.New("orders: the order's user does not exist")
+)
 
 // Status is where an order stands in its lifecycle.
 type Status string
@@ -89,7 +94,7 @@ func Now() time.Time {
 
 // Repository stores orders with their items.
 type Repository interface {
-	// Create stores a new order and its items atomically.
+	// Create stores a new order and its items atomically; ErrUnknownUser when its user is gone.
 	Create(ctx context.Context, order Order) error
 	// Get returns the order with id; ErrNotFound when there is none.
 	Get(ctx context.Context, id uuid.UUID) (Order, error)

@@ -4,10 +4,14 @@ package readiness
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -95,14 +99,31 @@ func (c *Checker) probe(ctx context.Context, check Check) string {
 	return "error: " + reason(ctx, err)
 }
 
-// reason names a failure briefly: a timeout as such, anything else by its innermost cause
-// (such as "connection refused"), which carries no addresses or credentials.
+// reason names a failure with one of a few fixed words, never the error's own text, which may
+// carry addresses, user names or driver details: those go to the log only.
 func reason(ctx context.Context, err error) string {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return "timed out"
+	var reasoned interface{ Reason() string } // a probe's own fixed word, such as "migrations pending"
+	var sqlState interface{ SQLState() string }
+	var certificate *tls.CertificateVerificationError
+	var header tls.RecordHeaderError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err):
+		return "timeout"
+	case errors.As(err, &reasoned):
+		return reasoned.Reason()
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.As(err, &sqlState) && strings.HasPrefix(sqlState.SQLState(), "28"), // invalid authorization
+		strings.HasPrefix(err.Error(), "WRONGPASS"), strings.HasPrefix(err.Error(), "NOAUTH"):
+		return "authentication failed"
+	case errors.As(err, &certificate), errors.As(err, &header):
+		return "tls handshake failed"
 	}
-	for cause := errors.Unwrap(err); cause != nil; cause = errors.Unwrap(cause) {
-		err = cause
-	}
-	return err.Error()
+	return "unavailable"
+}
+
+// isTimeout reports a network timeout, which some clients return instead of the context's error.
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
 }

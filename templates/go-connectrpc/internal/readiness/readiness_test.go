@@ -34,7 +34,7 @@ func TestNoChecksIsReadyWithAnEmptyList(t *testing.T) {
 	}
 }
 
-func TestAFailingCheckIsNamedWithItsInnermostCause(t *testing.T) {
+func TestAFailingCheckIsNamedWithAFixedReason(t *testing.T) {
 	refused := func(context.Context) error {
 		return fmt.Errorf("dial tcp 10.0.0.1:5432: %w", fmt.Errorf("connect: %w", syscall.ECONNREFUSED))
 	}
@@ -59,11 +59,38 @@ func TestASlowCheckTimesOut(t *testing.T) {
 
 	report := checker(Check{"broker", hanging}).Check(t.Context())
 
-	if report.Checks["broker"] != "error: timed out" {
-		t.Errorf("broker = %q, want timed out", report.Checks["broker"])
+	if report.Checks["broker"] != "error: timeout" {
+		t.Errorf("broker = %q, want timeout", report.Checks["broker"])
 	}
 	if elapsed := time.Since(started); elapsed > time.Second {
 		t.Errorf("Check() took %v, want about the 50ms timeout", elapsed)
+	}
+}
+
+// sqlError stands for a driver error that carries an SQLSTATE, as pgconn.PgError does.
+type sqlError string
+
+func (e sqlError) Error() string {
+	return "FATAL: password authentication failed for user \"app\" (SQLSTATE " + string(e) + ")"
+}
+
+func (e sqlError) SQLState() string { return string(e) }
+
+func TestAReasonNeverCarriesTheErrorsOwnText(t *testing.T) {
+	failing := func(err error) Probe { return func(context.Context) error { return err } }
+	report := checker(
+		Check{"database", failing(fmt.Errorf("connect to app@10.0.0.1: %w", sqlError("28P01")))},
+		Check{"cache", failing(errors.New("WRONGPASS invalid username-password pair"))},
+		Check{"broker", failing(errors.New("unable to dial 10.0.0.1:9092: no such host"))},
+	).Check(t.Context())
+
+	want := map[string]string{
+		"database": "error: authentication failed",
+		"cache":    "error: authentication failed",
+		"broker":   "error: unavailable",
+	}
+	if !reflect.DeepEqual(report.Checks, want) {
+		t.Errorf("Check() = %v, want %v", report.Checks, want)
 	}
 }
 

@@ -2,9 +2,12 @@ package rest
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
@@ -21,7 +24,7 @@ type Route struct {
 // Routes reads the REST routes from the google.api.http annotations of services: the proto is
 // the one source of the HTTP surface. Each route's handler passes requests to transcoder and
 // shapes its answers as the contract says.
-func Routes(transcoder http.Handler, services ...protoreflect.ServiceDescriptor) []Route {
+func Routes(transcoder http.Handler, maxBodyBytes int64, services ...protoreflect.ServiceDescriptor) []Route {
 	var routes []Route
 	for _, service := range services {
 		methods := service.Methods()
@@ -33,7 +36,7 @@ func Routes(transcoder http.Handler, services ...protoreflect.ServiceDescriptor)
 			}
 			routes = append(routes, Route{
 				Pattern: verb + " " + path,
-				Handler: &route{next: transcoder, input: method.Input(), success: SuccessStatus(method)},
+				Handler: &route{next: transcoder, input: method.Input(), success: SuccessStatus(method), maxBodyBytes: maxBodyBytes},
 			})
 		}
 	}
@@ -86,12 +89,20 @@ func HTTPRule(method protoreflect.MethodDescriptor) (verb, path string) {
 // route serves one REST route through the transcoder, answering success with the route's
 // SuccessStatus (a 204 without a body) and errors with problems.
 type route struct {
-	next    http.Handler
-	input   protoreflect.MessageDescriptor
-	success int
+	next         http.Handler
+	input        protoreflect.MessageDescriptor
+	success      int
+	maxBodyBytes int64
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A compressed body could inflate past the limit inside the transcoder: REST takes plain JSON.
+	if coding := r.Header.Get("Content-Encoding"); coding != "" && !strings.EqualFold(coding, "identity") {
+		writeEncodingRefused(w, r)
+		return
+	}
+	body := &limitedBody{ReadCloser: r.Body}
+	r.Body = body
 	query, mistyped := knownQuery(rt.input, r.URL.Query())
 	if mistyped != "" {
 		writeViolation(w, r, mistyped, "must be an integer")
@@ -104,9 +115,28 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	asked.URL = &askedURL
 	writer := &responseWriter{ResponseWriter: w, success: rt.success}
 	rt.next.ServeHTTP(writer, r)
-	if writer.failed {
+	switch {
+	case writer.failed && body.tooLarge:
+		writeTooLarge(w, &asked, rt.maxBodyBytes)
+	case writer.failed:
 		writeProblem(w, &asked, writer.status, writer.Header().Get("Content-Type"), writer.errorBody.Bytes())
 	}
+}
+
+// limitedBody notes whether reading the body stopped at the server's limit
+// (http.MaxBytesReader), which the transcoder reports only as a failed read.
+type limitedBody struct {
+	io.ReadCloser
+	tooLarge bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var limitErr *http.MaxBytesError
+	if errors.As(err, &limitErr) {
+		b.tooLarge = true
+	}
+	return n, err
 }
 
 // knownQuery keeps the query parameters that name fields of input: the contract ignores

@@ -74,17 +74,19 @@ func (m *Memory) List(_ context.Context, limit, offset int) ([]User, int, error)
 }
 
 // Update implements Repository.
-func (m *Memory) Update(_ context.Context, user User) error {
+func (m *Memory) Update(_ context.Context, id uuid.UUID, changes Changes) (User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.users[user.ID]; !ok {
-		return ErrNotFound
+	stored, ok := m.users[id]
+	if !ok {
+		return User{}, ErrNotFound
 	}
+	user := changes.applyTo(stored)
 	if m.emailTaken(user.Email, user.ID) {
-		return ErrEmailTaken
+		return User{}, ErrEmailTaken
 	}
-	m.users[user.ID] = user
-	return nil
+	m.users[id] = user
+	return user, nil
 }
 
 // Delete implements Repository.

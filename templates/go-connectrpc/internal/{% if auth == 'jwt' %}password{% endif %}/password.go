@@ -35,8 +35,18 @@ func Hash(password string) (string, error) {
 		argon2.Version, memoryKiB, iterations, lanes, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// Matches reports whether password hashes to encoded, comparing in constant time.
+// Matches reports whether password hashes to encoded, comparing in constant time. An empty
+// encoded (an unknown email, or a user who never set a password) is checked against decoy and
+// never matches, so the answer takes as long as for a real hash: no timing oracle.
 func Matches(encoded, password string) bool {
+	if encoded == "" {
+		matches(decoy, password)
+		return false
+	}
+	return matches(encoded, password)
+}
+
+func matches(encoded, password string) bool {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return false
@@ -55,9 +65,9 @@ func Matches(encoded, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// Decoy is a valid hash of no one's password. Checking a login for an unknown email against it
+// decoy is a valid hash of no one's password. Matches checks an empty hash against it, which
 // costs as much as a real check, so response times do not reveal which emails exist.
-var Decoy = func() string {
+var decoy = func() string {
 	hash, err := Hash("no user has this password")
 	if err != nil {
 		panic(err)

@@ -3,7 +3,6 @@ package database
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -125,11 +124,23 @@ func (m *Migrator) apply(ctx context.Context, then []func(context.Context) error
 	return nil
 }
 
+// errMigrationsPending is the database's readiness failure until the migrations are applied.
+type errMigrationsPending struct{}
+
+func (errMigrationsPending) Error() string { return "database: migrations not applied yet" }
+
+// Reason is what /readyz says of it (readiness reads it through an interface).
+func (errMigrationsPending) Reason() string { return "migrations pending" }
+
 // Probe is the readiness check of the database: the migrations are applied and a trivial
 // query answers.
 func (m *Migrator) Probe(ctx context.Context) error {
-	if !m.applied.Load() {
-		return errors.New("migrations not applied yet")
+	// The query first: a database that cannot be reached says why, not only that it is behind.
+	if err := Probe(m.pool)(ctx); err != nil {
+		return err
 	}
-	return Probe(m.pool)(ctx)
+	if !m.applied.Load() {
+		return errMigrationsPending{}
+	}
+	return nil
 }
