@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.infra import CACHE, InfraError
+from tests.infra import CACHE, InfraError, checked
 
 IMAGES = CACHE / "images"
 ROOT = "localhost/backend-scaffold/bookworm:debootstrap"
@@ -63,13 +63,6 @@ class StandIn:
     context: Callable[[Path], str]  # fills a build directory, returns the Containerfile
 
 
-def _run(args: Sequence[str], what: str) -> str:
-    result = subprocess.run(list(args), capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise InfraError(f"{what} failed ({' '.join(args[:3])} ...):\n{(result.stderr or result.stdout)[-3000:]}")
-    return result.stdout
-
-
 def podman() -> str:
     """The podman executable, or a one-line error saying how to install it."""
     found = shutil.which("podman")
@@ -85,7 +78,7 @@ def exists(name: str) -> bool:
 def build(context: Path, name: str, containerfile: str, *extra: str) -> None:
     """`podman build` one image from a Containerfile text, never pulling."""
     (context / "Containerfile").write_text(containerfile)
-    _run([podman(), "build", "--pull=never", "--network=host", "-t", name, *extra, str(context)], f"building {name}")
+    checked([podman(), "build", "--pull=never", "--network=host", "-t", name, *extra, str(context)], f"building {name}")
 
 
 def prepare_base(refresh: bool) -> None:
@@ -96,13 +89,13 @@ def prepare_base(refresh: bool) -> None:
         with tempfile.TemporaryDirectory(dir=IMAGES) as scratch:
             root = Path(scratch) / "root"
             includes = ",".join(BASE_PACKAGES)
-            _run(["debootstrap", "--variant=minbase", f"--include={includes}", "bookworm", str(root),
+            checked(["debootstrap", "--variant=minbase", f"--include={includes}", "bookworm", str(root),
                   "http://deb.debian.org/debian"], "debootstrap")  # fmt: skip
             shutil.rmtree(root / "var/cache/apt/archives", ignore_errors=True)
-            _run(["tar", "-C", str(root), "-cf", str(tarball) + ".part", "."], "packing the root")
+            checked(["tar", "-C", str(root), "-cf", str(tarball) + ".part", "."], "packing the root")
             os.replace(str(tarball) + ".part", tarball)
     if refresh or not exists(ROOT):
-        _run([podman(), "import", str(tarball), ROOT], "importing the root")
+        checked([podman(), "import", str(tarball), ROOT], "importing the root")
     if refresh or not exists(BASE):
         with tempfile.TemporaryDirectory(prefix="standin-base-") as scratch:
             cas = Path(scratch) / "cas"
@@ -121,14 +114,14 @@ def _copy(source: Path, target: Path, ignore: Callable[[str, list[str]], set[str
 
 
 def _toolchain_version(args: Sequence[str], prefix: str, what: str) -> None:
-    text = _run(args, what)
+    text = checked(args, what)
     if prefix not in text:
         raise InfraError(f"{what}: this machine has {text.strip()!r}, the Dockerfiles ask for {prefix}")
 
 
 def golang(context: Path) -> str:
     """golang:1.26 — Go from this machine's install over git and gcc, GOPATH=/go."""
-    goroot = Path(_run(["go", "env", "GOROOT"], "go env").strip())
+    goroot = Path(checked(["go", "env", "GOROOT"], "go env").strip())
     _toolchain_version([str(goroot / "bin/go"), "version"], "go1.26", "go version")
     _copy(goroot, context / "go", ignore=shutil.ignore_patterns("test", "doc"))
     return f"""FROM {BASE}
@@ -142,7 +135,7 @@ WORKDIR /go
 
 def rust(context: Path) -> str:
     """rust:1.95-bookworm — the rustup toolchain this machine has, CARGO_HOME=/usr/local/cargo."""
-    sysroot = Path(_run(["rustc", "--print", "sysroot"], "rustc").strip())
+    sysroot = Path(checked(["rustc", "--print", "sysroot"], "rustc").strip())
     _toolchain_version([str(sysroot / "bin/rustc"), "--version"], "rustc 1.95", "rustc version")
     _copy(sysroot, context / "rust", ignore=shutil.ignore_patterns("doc", "html", "man"))
     return f"""FROM {BASE}
@@ -185,9 +178,9 @@ ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:$PATH
 def temurin_jre(context: Path) -> str:
     """eclipse-temurin:25-jre — a runtime linked by jlink from Temurin 25, without compilers."""
     jdk = _temurin()
-    listed = _run([str(jdk / "bin/java"), "--list-modules"], "java --list-modules").split()
+    listed = checked([str(jdk / "bin/java"), "--list-modules"], "java --list-modules").split()
     modules = sorted({line.split("@")[0] for line in listed} - JDK_ONLY_MODULES)
-    _run([str(jdk / "bin/jlink"), "--add-modules", ",".join(modules), "--strip-debug", "--no-man-pages",
+    checked([str(jdk / "bin/jlink"), "--add-modules", ",".join(modules), "--strip-debug", "--no-man-pages",
           "--no-header-files", "--output", str(context / "jre")], "jlink")  # fmt: skip
     _own_cacerts(context / "jre")
     return f"""FROM {BASE}
@@ -222,10 +215,10 @@ CMD ["python3"]
 def uv(context: Path) -> str:
     """ghcr.io/astral-sh/uv:0.13 — the uv and uvx binaries of the newest 0.13 wheel on PyPI."""
     wheels = context / "wheel"
-    _run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+    checked([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
           "uv>=0.13,<0.14", "-d", str(wheels)], "pip download uv")  # fmt: skip
     wheel = next(wheels.glob("uv-*.whl"))
-    _run([sys.executable, "-m", "zipfile", "-e", str(wheel), str(wheels / "x")], "unpacking uv")
+    checked([sys.executable, "-m", "zipfile", "-e", str(wheel), str(wheels / "x")], "unpacking uv")
     for tool in ("uv", "uvx"):
         found = next((wheels / "x").glob(f"uv-*.data/scripts/{tool}"))
         shutil.copy(found, context / tool)
@@ -291,10 +284,10 @@ def _host_caches() -> dict[str, Path]:
     home = Path.home()
     caches = {"root/.m2": home / ".m2", "usr/local/cargo/registry": home / ".cargo/registry"}
     if shutil.which("go"):
-        caches["go/pkg/mod"] = Path(_run(["go", "env", "GOMODCACHE"], "go env").strip())
-        caches["root/.cache/go-build"] = Path(_run(["go", "env", "GOCACHE"], "go env").strip())
+        modules, builds = checked(["go", "env", "GOMODCACHE", "GOCACHE"], "go env").split()
+        caches["go/pkg/mod"], caches["root/.cache/go-build"] = Path(modules), Path(builds)
     if shutil.which("uv"):
-        caches["root/.cache/uv"] = Path(_run(["uv", "cache", "dir"], "uv cache dir").strip())
+        caches["root/.cache/uv"] = Path(checked(["uv", "cache", "dir"], "uv cache dir").strip())
     return caches
 
 

@@ -116,8 +116,9 @@ class Server:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def _check(args: list[str], what: str) -> str:
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
+def checked(args: Sequence[str], what: str) -> str:
+    """Run a command to completion; its stdout, or an InfraError naming `what` with its output."""
+    result = subprocess.run(list(args), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise InfraError(f"{what} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout
@@ -140,19 +141,19 @@ def start_postgres(root: Path, tls: TlsFiles | None = None, *, tls_only: bool = 
         shutil.chown(log, "postgres")
     port = free_port()
     initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]
-    _check(_as_unprivileged(initdb), "initdb")
+    checked(_as_unprivileged(initdb), "initdb")
     options = f"-p {port} -c listen_addresses=127.0.0.1 -k {data} -c fsync=off -c synchronous_commit=off"
     if tls is not None:
         options += _postgres_tls(data, tls, tls_only)
     pg_ctl = [str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]
     try:
-        _check(_as_unprivileged(pg_ctl), "pg_ctl start")
+        checked(_as_unprivileged(pg_ctl), "pg_ctl start")
     except InfraError as error:
         raise InfraError(f"{error}\n{_tail(log)}") from None
     pid = int((data / "postmaster.pid").read_text().splitlines()[0])
     psql = [str(binaries / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1"]
     for statement in ("CREATE ROLE app LOGIN PASSWORD 'app' CREATEDB", "CREATE DATABASE app OWNER app"):
-        _check([*psql, "-c", statement], "creating the app role and database")
+        checked([*psql, "-c", statement], "creating the app role and database")
     query = "sslmode=disable" if tls is None else f"sslmode=verify-full&sslrootcert={tls.ca}"
     return Server(
         "postgres",
@@ -183,8 +184,8 @@ def fresh_database(url: str, name: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
         raise InfraError(f"not a plain database name: {name!r}")
     psql = [str(postgres_bin() / "psql"), url, "-v", "ON_ERROR_STOP=1"]
-    _check([*psql, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], f"dropping database {name}")
-    _check([*psql, "-c", f"CREATE DATABASE {name}"], f"creating database {name}")
+    checked([*psql, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], f"dropping database {name}")
+    checked([*psql, "-c", f"CREATE DATABASE {name}"], f"creating database {name}")
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 

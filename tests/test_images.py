@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,6 +41,12 @@ def _podman(*args: str, check: bool = True) -> str:
     result = subprocess.run(["podman", *args], capture_output=True, text=True, check=False, timeout=600)
     assert not check or result.returncode == 0, f"podman {' '.join(args)}: {result.stderr[-3000:]}"
     return result.stdout.strip()
+
+
+def _state(container: str) -> dict[str, Any]:
+    """The container's State as `podman inspect` reports it (Running, ExitCode, Pid ...)."""
+    state: dict[str, Any] = json.loads(_podman("inspect", container))[0]["State"]
+    return state
 
 
 @pytest.fixture(scope="session")
@@ -140,7 +147,7 @@ def _wait_ready(url: str, name: str, deadline: float = 90) -> None:
                 return
         except httpx.HTTPError:
             pass
-        state = json.loads(_podman("inspect", name))[0]["State"]
+        state = _state(name)
         assert state["Running"], f"the container exited ({state['ExitCode']}):\n{_logs(name)[-4000:]}"
         time.sleep(0.5)
     pytest.fail(f"{url}/readyz not ready within {deadline}s:\n{_logs(name)[-4000:]}")
@@ -176,13 +183,13 @@ def test_image_serves_as_non_root_and_stops_cleanly(image: tuple[str, Path], ser
         url = f"http://127.0.0.1:{port}"
         _wait_ready(url, name)
         assert httpx.get(f"{url}/healthz", timeout=5).json() == {"status": "ok"}
-        pid = json.loads(_podman("inspect", name))[0]["State"]["Pid"]
+        pid = _state(name)["Pid"]
         assert _uid(pid) != "0", "the service runs as root"
         _round_trip(url)
         started = time.monotonic()
         _podman("stop", "--time", str(SHUTDOWN_TIMEOUT + 20), name)
         elapsed = time.monotonic() - started
-        state = json.loads(_podman("inspect", name))[0]["State"]
+        state = _state(name)
         assert state["ExitCode"] == 0, f"exit {state['ExitCode']} on SIGTERM:\n{_logs(name)[-3000:]}"
         assert elapsed < SHUTDOWN_TIMEOUT, f"SIGTERM took {elapsed:.1f}s (SHUTDOWN_TIMEOUT={SHUTDOWN_TIMEOUT})"
         _check_json_lines(_logs(name))

@@ -66,13 +66,12 @@ def merge(project: Path, plan: Plan, base: UpdateResult, *, pretend: bool) -> Up
         work = clone / rel
         outcome = _merge_in(work, scratch, plan, steps=not pretend)
         report = _report(base, plan, outcome, _conflicts(work, outcome.writes))
-        if not pretend:
-            _refuse_migration_edits(work)
         if pretend:
             post_render = get_stack(plan.after["stack"]).post_render
             planned = [StepOutcome(" ".join(step), "skipped", "would run") for step in post_render]
             diff = git(clone, "diff", "--cached", "--no-color", "--no-ext-diff", "HEAD", "--", rel.as_posix()).stdout
             return as_result(base, report, planned, diff=diff, applied=False)
+        _refuse_migration_edits(work)
         writes: dict[str, Path | str] = {name: work / name for name in outcome.writes}
         env = _env_with_new_secrets(project, plan)
         if env is not None:
@@ -127,24 +126,23 @@ def _merge_in(work: Path, scratch: Path, plan: Plan, *, steps: bool) -> _Outcome
 def _changes(work: Path) -> tuple[list[str], list[str]]:
     """Files written and deleted in the clone, relative to `work`, from git's own comparison."""
     git(work, "add", "--all", "--", ".")
-    listing = git(work, "diff", "--cached", "--name-status", "--no-renames", "-z", "--relative", "HEAD").stdout
-    fields = listing.split("\0")
     writes: list[str] = []
     deletes: list[str] = []
-    for status, name in zip(fields[::2], fields[1::2], strict=False):
+    for status, name in _staged(work):
         (deletes if status == "D" else writes).append(name)
     return sorted(writes), sorted(deletes)
 
 
-def _refuse_migration_edits(work: Path) -> None:
-    """Stop before the update edits or removes a migration that the project already had."""
+def _staged(work: Path) -> list[tuple[str, str]]:
+    """(status, path) of each change staged in the clone against HEAD, paths relative to `work`."""
     listing = git(work, "diff", "--cached", "--name-status", "--no-renames", "-z", "--relative", "HEAD").stdout
     fields = listing.split("\0")
-    touched = [
-        name
-        for status, name in zip(fields[::2], fields[1::2], strict=False)
-        if status != "A" and _MIGRATION.search(name)
-    ]
+    return list(zip(fields[::2], fields[1::2], strict=False))
+
+
+def _refuse_migration_edits(work: Path) -> None:
+    """Stop before the update edits or removes a migration that the project already had."""
+    touched = [name for status, name in _staged(work) if status != "A" and _MIGRATION.search(name)]
     if touched:
         raise ProjectError(
             f"update stopped, nothing was changed: it would edit or remove {', '.join(sorted(touched))}, a migration "
