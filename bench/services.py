@@ -9,14 +9,18 @@ For every stack the script generates one project (answers: --variant), then meas
 - warm build: the same build again after one source file changed;
 - start-up: from launching the artifact (not `make run`, whose build check is not start-up)
   to the first `200` from /readyz, with every dependency of the answers connected;
-- idle memory: the service process's resident set 10 s after it became ready.
+- idle memory: the service process's resident set 10 s after it became ready;
+- the image (unless --no-images, or podman is missing): `make docker` with the project's own
+  Dockerfile on the stand-in bases of tests/images.py (build caches shared, so about a warm
+  build), the image's size, and a container's start-up from `podman run` to the first ready
+  /readyz (host network, the same servers and answers).
 
 Start-up and memory are medians over --runs launches; builds run once each (a cold Rust build
 takes minutes on 2 cores). PostgreSQL, Redis and Kafka run on loopback via tests/infra.py, so
 run it from a checkout with the test extras installed:
 
     python bench/services.py [--stacks go-connectrpc,rust-axum] [--runs 5] [--variant all-off]
-                             [--no-cold]
+                             [--no-cold] [--no-images]
 
 Quote figures only from an otherwise idle machine: every number here is wall-clock time.
 """
@@ -41,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests import infra  # noqa: E402 (the checkout's test infrastructure)
+from tests import images, infra  # noqa: E402 (the checkout's test infrastructure)
 from tests.projects import VARIANTS, generate, toolchain_env  # noqa: E402
 
 STACKS = ("go-connectrpc", "rust-axum", "java-spring", "python-fastapi")
@@ -137,6 +141,22 @@ def resident_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def wait_ready(port: int, started: float, exited: Callable[[], bool], what: str) -> float:
+    """Seconds from `started` to the first `200` from /readyz on `port`."""
+    deadline = started + READY_DEADLINE_SECONDS
+    while True:
+        if exited():
+            raise SystemExit(f"{what} exited before it was ready")
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"{what} was not ready in {READY_DEADLINE_SECONDS}s")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.05)
+
+
 def launch_once(command: list[str], project: Path, env: dict[str, str], log: Path) -> tuple[float, float]:
     """Seconds from exec to the first ready /readyz, and MiB resident after idling."""
     port = infra.free_port()
@@ -146,19 +166,7 @@ def launch_once(command: list[str], project: Path, env: dict[str, str], log: Pat
             command, cwd=project, env={**env, "APP_PORT": str(port)}, stdout=sink, stderr=subprocess.STDOUT
         )
     try:
-        deadline = started + READY_DEADLINE_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{command[0]} exited with {process.returncode}; see {log}")
-            if time.perf_counter() > deadline:
-                raise SystemExit(f"{command[0]} was not ready in {READY_DEADLINE_SECONDS}s; see {log}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        ready = time.perf_counter() - started
-                        break
-            except OSError:
-                time.sleep(0.05)
+        ready = wait_ready(port, started, lambda: process.poll() is not None, f"{command[0]} (see {log})")
         time.sleep(IDLE_SECONDS)
         return ready, resident_mib(process.pid)
     finally:
@@ -170,7 +178,45 @@ def launch_once(command: list[str], project: Path, env: dict[str, str], log: Pat
             process.wait()
 
 
-def measure(stack: str, *, variant: str, runs: int, cold: bool, services: dict[str, str], scratch: Path) -> list[str]:
+def podman(*args: str) -> str:
+    result = subprocess.run([images.podman(), *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"podman {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout.strip()
+
+
+def container_once(tag: str, config: dict[str, str]) -> float:
+    """Seconds from `podman run` of `tag` to its first ready /readyz (host network)."""
+    port, name = infra.free_port(), f"bench-{os.getpid()}-{time.monotonic_ns()}"
+    flags = [arg for key, value in {**config, "APP_PORT": str(port)}.items() for arg in ("--env", f"{key}={value}")]
+    started = time.perf_counter()
+    podman("run", "--detach", "--name", name, "--network", "host", *flags, tag)
+
+    def stopped() -> bool:
+        return podman("inspect", "--format", "{{.State.Running}}", name) != "true"
+
+    try:
+        return wait_ready(port, started, stopped, f"container {name} of {tag}")
+    finally:
+        subprocess.run([images.podman(), "rm", "--force", "--time", "30", name], capture_output=True, check=False)
+
+
+def image_figures(stack: str, project: Path, env: dict[str, str], config: dict[str, str], runs: int) -> list[str]:
+    """Build seconds, size in MiB and median container start-up of the project's own image."""
+    images.prepare(images.FOR_STACK[stack])
+    tag = f"localhost/backend-scaffold-bench/{stack}:{os.getpid()}"
+    build_seconds = timed(["make", "docker", f"IMAGE={tag}"], project, env)
+    try:
+        size = int(podman("image", "inspect", "--format", "{{.Size}}", tag)) / 2**20
+        ready = statistics.median(container_once(tag, config) for _ in range(runs))
+    finally:
+        subprocess.run([images.podman(), "rmi", "--force", tag], capture_output=True, check=False)
+    return [f"{build_seconds:.1f}", f"{size:.0f}", f"{ready:.2f}"]
+
+
+def measure(
+    stack: str, *, variant: str, runs: int, cold: bool, with_images: bool, services: dict[str, str], scratch: Path
+) -> list[str]:
     recipe = RECIPES[stack]
     env = toolchain_env()
     parent = scratch / stack
@@ -192,12 +238,16 @@ def measure(stack: str, *, variant: str, runs: int, cold: bool, services: dict[s
     samples = [launch_once(command, project, run_env, scratch / f"{stack}-{n}.log") for n in range(runs)]
     ready = statistics.median(sample[0] for sample in samples)
     memory = statistics.median(sample[1] for sample in samples)
+    # The container gets the project's own settings and the servers, not this machine's environment.
+    config = {**dotenv(project), **services, "DATABASE_URL": database}
+    image = image_figures(stack, project, build_env, config, runs) if with_images else ["-", "-", "-"]
     return [
         stack,
         f"{cold_seconds:.1f}" if cold_seconds is not None else "-",
         f"{warm_seconds:.1f}",
         f"{ready:.2f}",
         f"{memory:.0f}",
+        *image,
     ]
 
 
@@ -207,12 +257,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="defaults")
     parser.add_argument("--no-cold", dest="cold", action="store_false", help="skip the cold builds")
+    parser.add_argument("--no-images", dest="images", action="store_false", help="skip the container images")
     options = parser.parse_args()
     stacks = [stack.strip() for stack in options.stacks.split(",") if stack.strip()]
     unknown = sorted(set(stacks) - set(STACKS))
     if unknown:
         parser.error(f"--stacks: unknown {', '.join(unknown)}; choose from {', '.join(STACKS)}")
 
+    with_images = options.images and shutil.which("podman") is not None
+    if options.images and not with_images:
+        print("podman not installed: no image figures (apt-get install podman runc debootstrap)", file=sys.stderr)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-services-") as scratch, infra.running() as services:
         for stack in stacks:
@@ -222,13 +276,15 @@ def main() -> None:
                     variant=options.variant,
                     runs=options.runs,
                     cold=options.cold,
+                    with_images=with_images,
                     services=services,
                     scratch=Path(scratch),
                 )
             )
             print(f"measured {stack}", file=sys.stderr)
 
-    header = ["stack", "cold build s", "warm build s", "start-up s", "idle RSS MiB"]
+    header = ["stack", "cold build s", "warm build s", "start-up s", "idle RSS MiB", "image build s", "image MiB",
+              "container start-up s"]  # fmt: skip
     print(f"\n{options.variant} answers, {os.cpu_count()} cores; start-up and memory: median of {options.runs}\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join(" --- " for _ in header) + "|")

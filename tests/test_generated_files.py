@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -113,3 +114,83 @@ def _text(path: Path) -> str:
         return path.read_text()
     except UnicodeDecodeError:
         return ""
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.startswith("#"))
+    return {key: value for key, value in pairs}
+
+
+def _published(service: Service) -> dict[int, int]:
+    """The service's published ports, as container port -> host port."""
+    found = {}
+    for entry in service.get("ports", []):
+        host, _, container = str(entry).rpartition(":")
+        found[int(container)] = int(host.rpartition(":")[2])
+    return found
+
+
+def _flag(command: list[str], name: str) -> dict[str, str]:
+    """A Redpanda listener flag (`--kafka-addr=internal://0.0.0.0:9092,...`) as listener -> host:port."""
+    value = next(arg.split("=", 1)[1] for arg in command if arg.startswith(f"--{name}="))
+    return dict(listener.split("://") for listener in value.split(","))
+
+
+def _port(address: str) -> int:
+    return int(address.rpartition(":")[2])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_compose_and_env_example_point_at_what_each_service_serves(cli: CliRunner, tmp_path: Path, stack: str) -> None:
+    """Inside compose the app reaches each dependency by service name and container port; from the
+    host, `.env.example` reaches the same servers through the ports compose publishes. Every image
+    is pinned, and the app listens where its Dockerfile and compose say it does."""
+    project = _generate(cli, tmp_path, stack, [])
+    services: dict[str, Service] = yaml.safe_load((project / "docker-compose.yml").read_text())["services"]
+    app = next(service for service in services.values() if "build" in service)
+    inside, host = app["environment"], _env_file(project / ".env.example")
+    assert set(inside) <= set(host), "every variable compose sets is documented in .env.example"
+    port, dockerfile = int(inside["APP_PORT"]), (project / "Dockerfile").read_text()
+    assert f"EXPOSE {port}" in dockerfile, "the image exposes the port compose publishes"
+    assert _published(app) == {port: int(host["APP_PORT"])}
+    for name, service in services.items():
+        image = str(service.get("image", ""))
+        assert not image or (":" in image and not image.endswith(":latest")), f"{name}: pin {image!r} by a tag"
+
+    database, local = urlsplit(inside["DATABASE_URL"]), urlsplit(host["DATABASE_URL"])
+    postgres = services[str(database.hostname)]
+    settings = postgres["environment"]
+    assert "postgres:" in postgres["image"] and database.port == 5432
+    assert (database.username, database.password) == (settings["POSTGRES_USER"], settings["POSTGRES_PASSWORD"])
+    assert database.path.lstrip("/") == local.path.lstrip("/") == settings["POSTGRES_DB"]
+    assert f"-U {settings['POSTGRES_USER']} -d {settings['POSTGRES_DB']}" in str(postgres["healthcheck"]["test"])
+    assert local.hostname == "localhost" and local.port == _published(postgres)[5432]
+
+    cache, local = urlsplit(inside["CACHE_URL"]), urlsplit(host["CACHE_URL"])
+    dragonfly = services[str(cache.hostname)]
+    assert "dragonfly" in dragonfly["image"] and cache.port == 6379
+    assert f"/dev/tcp/127.0.0.1/{cache.port}" in str(dragonfly["healthcheck"]["test"])
+    assert local.hostname == "localhost" and local.port == _published(dragonfly)[6379]
+
+    broker_host = inside["KAFKA_BROKERS"].split(":")[0]
+    redpanda = services[broker_host]
+    listens, advertised = _flag(redpanda["command"], "kafka-addr"), _flag(redpanda["command"], "advertise-kafka-addr")
+    assert advertised["internal"] == inside["KAFKA_BROKERS"], "the app uses the address Redpanda advertises inside"
+    assert _port(listens["internal"]) == _port(advertised["internal"])
+    assert advertised["external"] == host["KAFKA_BROKERS"], ".env.example uses the address Redpanda advertises"
+    assert _published(redpanda) == {_port(listens["external"]): _port(host["KAFKA_BROKERS"])}
+    topic = inside.get("KAFKA_TOPIC_ORDERS", "orders.events")
+    topics = next(service for service in services.values() if "rpk topic create" in str(service.get("command")))
+    assert f"rpk topic create {topic} " in str(topics["command"])
+    assert f"brokers={inside['KAFKA_BROKERS']}" in str(topics["command"])
+    assert inside["JWT_SECRET"].startswith("${JWT_SECRET:?"), "the secret comes from .env, never from compose"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_build_stage_copies_its_sources(cli: CliRunner, tmp_path: Path, stack: str) -> None:
+    """Podman 4 reuses a RUN layer whatever its bind mounts hold: a bind-mounted source tree
+    would build a stale image after an edit. Only lock files may be bind-mounted (a later COPY
+    and install step corrects what a stale layer holds); sources are copied."""
+    project = _generate(cli, tmp_path, stack, [])
+    for mount in re.findall(r"--mount=type=bind\S*", (project / "Dockerfile").read_text()):
+        assert "source=" in mount and not mount.rstrip("\\").endswith(("source=.", "source=./")), mount

@@ -30,8 +30,8 @@ from tests.projects import free_port, generate, require_toolchain, run, toolchai
 
 pytestmark = [pytest.mark.e2e, pytest.mark.infra]
 
-# The stacks whose images are built here; the others join as their Dockerfiles pass (issue 18).
-BUILT = ("go-connectrpc", "python-fastapi", "java-spring")
+# The stacks whose images are built here: all four.
+BUILT = ("go-connectrpc", "python-fastapi", "java-spring", "rust-axum")
 SHUTDOWN_TIMEOUT = 10
 # Executables that are build tools, not runtime: none may be in a service image.
 COMPILERS = {"go", "gofmt", "gcc", "cc", "g++", "c++", "rustc", "cargo", "javac", "clang", "uv"}
