@@ -43,6 +43,7 @@ STACKS = ("python-fastapi", "go-connectrpc", "rust-axum", "java-spring")
 IMPLEMENTED: dict[str, tuple[str, ...]] = dict.fromkeys(STACKS, CONTRACT_SECTIONS)
 IMPLEMENTED["rust-axum"] = (*CONTRACT_SECTIONS, "upgrade", "outbox", "replicas", "secrets", "access", "project")
 IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
+IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
 IMPLEMENTED["go-connectrpc"] = (*CONTRACT_SECTIONS, "limits", "strict-input", "consistency", "secrets", "project")
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
