@@ -43,7 +43,15 @@ STACKS = ("python-fastapi", "go-connectrpc", "rust-axum", "java-spring")
 IMPLEMENTED: dict[str, tuple[str, ...]] = dict.fromkeys(STACKS, CONTRACT_SECTIONS)
 IMPLEMENTED["rust-axum"] = (*CONTRACT_SECTIONS, "upgrade", "outbox", "replicas", "secrets", "access")
 IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
-IMPLEMENTED["go-connectrpc"] = (*CONTRACT_SECTIONS, "limits", "strict-input", "consistency", "secrets", "project")
+IMPLEMENTED["go-connectrpc"] = (
+    *CONTRACT_SECTIONS,
+    "limits",
+    "strict-input",
+    "consistency",
+    "secrets",
+    "project",
+    "access",
+)
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
 ADMIN_EMAIL = "conformance-admin@example.com"
