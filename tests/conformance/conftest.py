@@ -44,7 +44,15 @@ IMPLEMENTED: dict[str, tuple[str, ...]] = dict.fromkeys(STACKS, CONTRACT_SECTION
 IMPLEMENTED["rust-axum"] = (*CONTRACT_SECTIONS, "upgrade", "outbox", "replicas", "secrets", "access", "project")
 IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
-IMPLEMENTED["go-connectrpc"] = (*CONTRACT_SECTIONS, "limits", "strict-input", "consistency", "secrets", "project")
+IMPLEMENTED["go-connectrpc"] = (
+    *CONTRACT_SECTIONS,
+    "limits",
+    "strict-input",
+    "consistency",
+    "secrets",
+    "project",
+    "access",
+)
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
 ADMIN_EMAIL = "conformance-admin@example.com"

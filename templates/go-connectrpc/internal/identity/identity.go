@@ -38,7 +38,7 @@ type Authenticator interface {
 
 type contextKey struct{}
 
-// FromContext returns the caller the interceptor authenticated. Handlers behind Interceptor
+// FromContext returns the caller Middleware or Interceptor authenticated. Handlers behind them
 // always have one; the zero Caller (no id, no role) may do nothing.
 func FromContext(ctx context.Context) Caller {
 	caller, _ := ctx.Value(contextKey{}).(Caller)
@@ -50,15 +50,65 @@ func NewContext(ctx context.Context, caller Caller) context.Context {
 	return context.WithValue(ctx, contextKey{}, caller)
 }
 
-// Interceptor authenticates every call to the handlers it guards and refuses anonymous ones.
-func Interceptor(authenticator Authenticator) connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, request connect.AnyRequest) (connect.AnyResponse, error) {
-			caller, err := authenticator.Authenticate(request.Header())
-			if err != nil {
-				return nil, err
-			}
-			return next(NewContext(ctx, caller), request)
+// Interceptor authenticates every call to the handlers it guards, unary and streaming alike,
+// and refuses anonymous ones before the handler reads a message.
+func Interceptor(authenticator Authenticator) connect.Interceptor {
+	return guard{authenticator}
+}
+
+type guard struct{ authenticator Authenticator }
+
+func (g guard) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, request connect.AnyRequest) (connect.AnyResponse, error) {
+		ctx, err := g.authenticate(ctx, request.Header())
+		if err != nil {
+			return nil, err
 		}
+		return next(ctx, request)
 	}
+}
+
+func (g guard) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		ctx, err := g.authenticate(ctx, conn.RequestHeader())
+		if err != nil {
+			return err
+		}
+		return next(ctx, conn)
+	}
+}
+
+// authenticate keeps the caller Middleware already found, so a token is verified once per request.
+func (g guard) authenticate(ctx context.Context, header http.Header) (context.Context, error) {
+	if _, known := ctx.Value(contextKey{}).(Caller); known {
+		return ctx, nil
+	}
+	caller, err := g.authenticator.Authenticate(header)
+	if err != nil {
+		return ctx, err
+	}
+	return NewContext(ctx, caller), nil
+}
+
+// WrapStreamingClient leaves outgoing calls alone: the guard is for the handlers it serves.
+func (guard) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// Middleware authenticates every request whose path public does not open, whatever the protocol
+// and the RPC kind, before anything reads its body: a new route is private until it is listed.
+// refuse answers the requests it turns away.
+func Middleware(authenticator Authenticator, public func(path string) bool, refuse func(http.ResponseWriter, *http.Request, error), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if public(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		caller, err := authenticator.Authenticate(r.Header)
+		if err != nil {
+			refuse(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), caller)))
+	})
 }

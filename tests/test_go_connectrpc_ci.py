@@ -1,0 +1,64 @@
+"""go-connectrpc's CI files name the database their integration tests connect to.
+
+actionlint passes a workflow whose `POSTGRES_DB:` is empty (a null env value is valid YAML and
+a valid workflow) and never reads the words inside `--health-cmd`, so an undefined template
+variable there rendered to nothing unnoticed. These checks read the values themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from tests.conftest import CliRunner
+
+NAME = "orders-service"
+DATABASE = "orders_service"
+
+
+def _generate(cli: CliRunner, tmp_path: Path, ci: str) -> Path:
+    result = cli("new", NAME, "--stack", "go-connectrpc", "--defaults", "--no-git", "--skip-tasks", "--data", ci)
+    assert result.returncode == 0, result.stderr
+    return tmp_path / NAME
+
+
+def _database_of(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _health_database(options: str) -> str:
+    found = re.search(r"pg_isready\b[^\"]*?-d\s+([\w-]+)", options)
+    return found.group(1) if found else ""
+
+
+def test_github_workflow_starts_postgres_with_the_database_the_tests_use(cli: CliRunner, tmp_path: Path) -> None:
+    path = _generate(cli, tmp_path, "ci=github") / ".github/workflows/ci.yml"
+    workflow: dict[str, Any] = yaml.safe_load(path.read_text())
+    job = workflow["jobs"]["check"]
+    postgres = job["services"]["postgres"]
+    urls = [step["env"]["DATABASE_URL"] for step in job["steps"] if "DATABASE_URL" in (step.get("env") or {})]
+    assert urls, "no step of the check job sets DATABASE_URL"
+    assert postgres["env"]["POSTGRES_DB"] == DATABASE
+    assert _health_database(postgres["options"]) == DATABASE, postgres["options"]
+    assert {_database_of(url) for url in urls} == {DATABASE}
+
+
+def test_gitlab_pipeline_starts_postgres_with_the_database_the_tests_use(cli: CliRunner, tmp_path: Path) -> None:
+    pipeline: dict[str, Any] = yaml.safe_load((_generate(cli, tmp_path, "ci=gitlab") / ".gitlab-ci.yml").read_text())
+    test = pipeline["test"]
+    postgres = next(service for service in test["services"] if service["alias"] == "postgres")
+    assert postgres["variables"]["POSTGRES_DB"] == DATABASE
+    assert _database_of(test["variables"]["DATABASE_URL"]) == DATABASE
+
+
+@pytest.mark.parametrize("ci", ["ci=github", "ci=gitlab"])
+def test_ci_files_give_every_variable_a_value(cli: CliRunner, tmp_path: Path, ci: str) -> None:
+    project = _generate(cli, tmp_path, ci)
+    path = project / (".github/workflows/ci.yml" if ci == "ci=github" else ".gitlab-ci.yml")
+    empty = [line for line in path.read_text().splitlines() if re.fullmatch(r"\s*[A-Z][A-Z0-9_]*:\s*", line)]
+    assert not empty, f"{path.name} sets variables to nothing: {empty}"
