@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use axum::http::request::Parts;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -22,7 +22,8 @@ pub trait FromJson: Sized {
     fn from_json(object: &Map<String, Value>, check: &mut Check) -> Option<Self>;
 }
 
-/// Extractor: a JSON request body, valid as `T` says; 415 for other media types, 400 otherwise.
+/// Extractor: a JSON request body, valid as `T` says; 415 for other media types and for
+/// compressed bodies, 413 past `MAX_BODY_BYTES`, 400 otherwise.
 #[derive(Debug)]
 pub struct Body<T>(pub T);
 
@@ -32,6 +33,9 @@ impl<T: FromJson, S: Send + Sync> FromRequest<S> for Body<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
         if !is_json(request.headers().get(CONTENT_TYPE)) {
             return Err(Problem::unsupported_media_type());
+        }
+        if !is_identity(request.headers().get(CONTENT_ENCODING)) {
+            return Err(Problem::unsupported_content_coding());
         }
         let bytes = Bytes::from_request(request, state)
             .await
@@ -67,6 +71,11 @@ fn is_json(content_type: Option<&axum::http::HeaderValue>) -> bool {
         .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// No `Content-Encoding`, or `identity`: a body the service reads as it comes.
+fn is_identity(content_encoding: Option<&axum::http::HeaderValue>) -> bool {
+    content_encoding.is_none_or(|coding| coding.as_bytes().eq_ignore_ascii_case(b"identity"))
 }
 
 /// Collects the failing fields of one request.
@@ -387,5 +396,13 @@ mod tests {
         assert!(is_json(header("application/merge-patch+json").as_ref()));
         assert!(!is_json(header("text/plain").as_ref()));
         assert!(!is_json(None));
+    }
+
+    #[test]
+    fn only_uncompressed_bodies_are_read() {
+        let header = |value: &'static str| Some(axum::http::HeaderValue::from_static(value));
+        assert!(is_identity(None));
+        assert!(is_identity(header("Identity").as_ref()));
+        assert!(!is_identity(header("gzip").as_ref()));
     }
 }
