@@ -50,6 +50,7 @@ IMPLEMENTED["rust-axum"] = (
     "access",
     "project",
     "limits",
+    "strict-input",
 )
 IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")

@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use axum::http::request::Parts;
+use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -248,6 +249,20 @@ pub fn is_email(address: &str) -> bool {
         && domain.split('.').all(label_ok)
 }
 
+/// The `name=value` pairs of a query string, percent-decoded (`%31%30` is `10`); a pair that
+/// does not decode to UTF-8 keeps its raw text, which then fails validation as written.
+fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let decode = |raw: &str| {
+        percent_decode_str(raw)
+            .decode_utf8()
+            .map_or_else(|_| raw.to_owned(), std::borrow::Cow::into_owned)
+    };
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(move |(name, value)| (decode(name), decode(value)))
+}
+
 /// Extractor: `limit` (1–100, default 20) and `offset` (0 or more, default 0) from the query.
 impl<S: Send + Sync> FromRequestParts<S> for Paging {
     type Rejection = Problem;
@@ -255,14 +270,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Paging {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
         let mut paging = Paging::default();
         let mut check = Check::default();
-        for (name, value) in parts
-            .uri
-            .query()
-            .unwrap_or_default()
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-        {
-            match name {
+        for (name, value) in query_pairs(parts.uri.query().unwrap_or_default()) {
+            match name.as_str() {
                 "limit" => match value.parse() {
                     Ok(limit) if (1..=100).contains(&limit) => paging.limit = limit,
                     _ => check.fail("limit", "must be an integer from 1 to 100"),
@@ -396,6 +405,20 @@ mod tests {
         assert!(is_json(header("application/merge-patch+json").as_ref()));
         assert!(!is_json(header("text/plain").as_ref()));
         assert!(!is_json(None));
+    }
+
+    #[test]
+    fn query_parameters_are_percent_decoded() {
+        let pairs: Vec<(String, String)> =
+            query_pairs("limit=%31%30&off%73et=%30&bad=%FF").collect();
+        assert_eq!(
+            pairs,
+            [
+                ("limit".to_owned(), "10".to_owned()),
+                ("offset".to_owned(), "0".to_owned()),
+                ("bad".to_owned(), "%FF".to_owned()),
+            ]
+        );
     }
 
     #[test]
