@@ -51,6 +51,7 @@ IMPLEMENTED["rust-axum"] = (
     "project",
     "limits",
     "strict-input",
+    "consistency",
 )
 IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
