@@ -52,6 +52,7 @@ IMPLEMENTED["rust-axum"] = (
     "limits",
     "strict-input",
     "consistency",
+    "deadlines",
 )
 IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
