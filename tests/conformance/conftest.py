@@ -41,7 +41,19 @@ PRODUCTION_SECTIONS = (
 SECTIONS = CONTRACT_SECTIONS + PRODUCTION_SECTIONS
 STACKS = ("python-fastapi", "go-connectrpc", "rust-axum", "java-spring")
 IMPLEMENTED: dict[str, tuple[str, ...]] = dict.fromkeys(STACKS, CONTRACT_SECTIONS)
-IMPLEMENTED["rust-axum"] = (*CONTRACT_SECTIONS, "upgrade", "outbox", "replicas", "secrets", "access", "project")
+IMPLEMENTED["rust-axum"] = (
+    *CONTRACT_SECTIONS,
+    "upgrade",
+    "outbox",
+    "replicas",
+    "secrets",
+    "access",
+    "project",
+    "limits",
+    "strict-input",
+    "consistency",
+    "deadlines",
+)
 IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
 IMPLEMENTED["go-connectrpc"] = (

@@ -83,6 +83,7 @@ impl Problem {
             404 => ("urn:problem-type:not-found", "Not found"),
             405 => ("urn:problem-type:method-not-allowed", "Method not allowed"),
             409 => ("urn:problem-type:conflict", "Conflict"),
+            413 => ("urn:problem-type:payload-too-large", "Payload too large"),
             415 => (
                 "urn:problem-type:unsupported-media-type",
                 "Unsupported media type",
@@ -154,11 +155,26 @@ impl Problem {
         problem
     }
 
+    /// 413: the request body is larger than the `limit` of bytes the service accepts.
+    #[must_use]
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .with_detail(format!("the request body must be at most {limit} bytes"))
+    }
+
     /// 415: request bodies must be JSON.
     #[must_use]
     pub fn unsupported_media_type() -> Self {
         Self::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
             .with_detail("the request body must be application/json")
+    }
+
+    /// 415: the body comes in a content coding (such as gzip) the service does not decode, so it
+    /// is never inflated past `MAX_BODY_BYTES`.
+    #[must_use]
+    pub fn unsupported_content_coding() -> Self {
+        Self::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .with_detail("request bodies must not be compressed (Content-Encoding)")
     }
 
     /// 429, telling the client when the window resets.
@@ -308,9 +324,11 @@ mod tests {
     fn statuses_map_to_the_contract_types() {
         let problem = Problem::from_status(StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(problem.kind, "urn:problem-type:rate-limited");
-        let other = Problem::from_status(StatusCode::PAYLOAD_TOO_LARGE);
+        let too_large = Problem::from_status(StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(too_large.kind, "urn:problem-type:payload-too-large");
+        let other = Problem::from_status(StatusCode::IM_A_TEAPOT);
         assert_eq!(other.kind, "about:blank");
-        assert_eq!(other.title, "Payload Too Large");
+        assert_eq!(other.title, "I'm a teapot");
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub enum StoreError {
     /// Another user already has this email address (compared case-insensitively).
     #[error("a user with this email address already exists")]
     DuplicateEmail,
+    /// The user a new row belongs to is gone: deleted after the caller's identity was checked.
+    #[error("the user this belongs to no longer exists")]
+    UserGone,
     /// The store did not answer in time or refused the connection.
     #[error("the store is unavailable: {0}")]
     Unavailable(#[source] Box<dyn Error + Send + Sync>),
@@ -27,6 +30,7 @@ impl From<StoreError> for Problem {
             StoreError::DuplicateEmail => {
                 Problem::conflict("a user with this email address already exists")
             }
+            StoreError::UserGone => Problem::unauthenticated("the caller's user does not exist"),
             StoreError::Unavailable(_) => {
                 tracing::error!(%error, "store unavailable");
                 Problem::unavailable("the database is unavailable; retry later")

@@ -6,8 +6,9 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use axum::http::request::Parts;
+use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -22,7 +23,8 @@ pub trait FromJson: Sized {
     fn from_json(object: &Map<String, Value>, check: &mut Check) -> Option<Self>;
 }
 
-/// Extractor: a JSON request body, valid as `T` says; 415 for other media types, 400 otherwise.
+/// Extractor: a JSON request body, valid as `T` says; 415 for other media types and for
+/// compressed bodies, 413 past `MAX_BODY_BYTES`, 400 otherwise.
 #[derive(Debug)]
 pub struct Body<T>(pub T);
 
@@ -32,6 +34,9 @@ impl<T: FromJson, S: Send + Sync> FromRequest<S> for Body<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
         if !is_json(request.headers().get(CONTENT_TYPE)) {
             return Err(Problem::unsupported_media_type());
+        }
+        if !is_identity(request.headers().get(CONTENT_ENCODING)) {
+            return Err(Problem::unsupported_content_coding());
         }
         let bytes = Bytes::from_request(request, state)
             .await
@@ -67,6 +72,11 @@ fn is_json(content_type: Option<&axum::http::HeaderValue>) -> bool {
         .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// No `Content-Encoding`, or `identity`: a body the service reads as it comes.
+fn is_identity(content_encoding: Option<&axum::http::HeaderValue>) -> bool {
+    content_encoding.is_none_or(|coding| coding.as_bytes().eq_ignore_ascii_case(b"identity"))
 }
 
 /// Collects the failing fields of one request.
@@ -239,6 +249,20 @@ pub fn is_email(address: &str) -> bool {
         && domain.split('.').all(label_ok)
 }
 
+/// The `name=value` pairs of a query string, percent-decoded (`%31%30` is `10`); a pair that
+/// does not decode to UTF-8 keeps its raw text, which then fails validation as written.
+fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let decode = |raw: &str| {
+        percent_decode_str(raw)
+            .decode_utf8()
+            .map_or_else(|_| raw.to_owned(), std::borrow::Cow::into_owned)
+    };
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(move |(name, value)| (decode(name), decode(value)))
+}
+
 /// Extractor: `limit` (1–100, default 20) and `offset` (0 or more, default 0) from the query.
 impl<S: Send + Sync> FromRequestParts<S> for Paging {
     type Rejection = Problem;
@@ -246,14 +270,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Paging {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
         let mut paging = Paging::default();
         let mut check = Check::default();
-        for (name, value) in parts
-            .uri
-            .query()
-            .unwrap_or_default()
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-        {
-            match name {
+        for (name, value) in query_pairs(parts.uri.query().unwrap_or_default()) {
+            match name.as_str() {
                 "limit" => match value.parse() {
                     Ok(limit) if (1..=100).contains(&limit) => paging.limit = limit,
                     _ => check.fail("limit", "must be an integer from 1 to 100"),
@@ -387,5 +405,27 @@ mod tests {
         assert!(is_json(header("application/merge-patch+json").as_ref()));
         assert!(!is_json(header("text/plain").as_ref()));
         assert!(!is_json(None));
+    }
+
+    #[test]
+    fn query_parameters_are_percent_decoded() {
+        let pairs: Vec<(String, String)> =
+            query_pairs("limit=%31%30&off%73et=%30&bad=%FF").collect();
+        assert_eq!(
+            pairs,
+            [
+                ("limit".to_owned(), "10".to_owned()),
+                ("offset".to_owned(), "0".to_owned()),
+                ("bad".to_owned(), "%FF".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_uncompressed_bodies_are_read() {
+        let header = |value: &'static str| Some(axum::http::HeaderValue::from_static(value));
+        assert!(is_identity(None));
+        assert!(is_identity(header("Identity").as_ref()));
+        assert!(!is_identity(header("gzip").as_ref()));
     }
 }

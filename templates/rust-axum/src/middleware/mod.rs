@@ -1,4 +1,5 @@
 //! Cross-cutting HTTP behaviour, applied to every route by [`crate::app::router`].
 
+pub mod limits;
 pub mod observe;
 pub mod request_id;

@@ -233,10 +233,12 @@ async fn change_status(
     let moved = order.moved_to(change.status).map_err(|refused| {
         Problem::invalid_transition(refused.from.as_str(), refused.to.as_str())
     })?;
+    // Compare and set: of concurrent moves from one status, one wins and the others are refused.
     if !state.orders.update_status(&moved, order.status).await? {
-        return Err(Problem::conflict(
-            "the order changed meanwhile; read it and retry",
-        ));
+        return Err(
+            Problem::invalid_transition(order.status.as_str(), change.status.as_str())
+                .with_detail("the order left that status meanwhile; read it and retry"),
+        );
     }
     Ok(Json(moved))
 }

@@ -32,10 +32,11 @@ pub async fn hash(password: String) -> Result<String, Problem> {
         })
 }
 
-/// Whether `password` matches `stored`; with no stored hash, a decoy is verified and `false`
-/// returned.
+/// Whether `password` matches `stored`; with no stored hash (or an empty one), a decoy is
+/// verified and `false` returned, so the answer takes as long either way.
 pub async fn verify(stored: Option<String>, password: String) -> bool {
     tokio::task::spawn_blocking(move || {
+        let stored = stored.filter(|hash| !hash.is_empty());
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| DECOY.clone());
         matches(&hash, &password) && known
@@ -75,5 +76,6 @@ mod tests {
     #[tokio::test]
     async fn no_stored_hash_never_verifies() {
         assert!(!verify(None, "decoy password never assigned".to_owned()).await);
+        assert!(!verify(Some(String::new()), String::new()).await);
     }
 }
