@@ -11,15 +11,16 @@ project builds) doing only the essential work of each route. Both are measured t
   GET /api/v1/users/me    the cache hit: one registered user, logged in, the cache warmed;
                           the twin verifies the HS256 token, GETs user:{id}, writes the bytes
   POST /api/v1/orders     3 items; the twin writes the order, its items and an outbox row in one
-                          transaction; after each run of the service, every outbox row must be
-                          published within 30 s (the outbox table is polled)
+                          transaction; after the service's runs of this route every outbox row
+                          must be published within 30 s (the outbox table is polled; the
+                          "outbox drained" column says how long that took)
 
 wrk runs on core 0 (`taskset -c 0`, 1 thread, 50 connections) and the server on core 1. req/s
 is the median of --runs runs of --duration seconds after a 2 s warm-up. Debian has no wrk2, so
 p50/p99 come from a separate 3 s run at a moderate, capped rate: 10 connections that each pause
 10 ms between requests (at most about 1000 req/s; a server slower than that sets the rate
 itself, shown in the "at req/s" column). "ratio" is the service's req/s over its twin's.
-RSS is the server's resident memory at idle (5 s after it is ready) and after each route's load.
+RSS is the server's resident memory at idle (3 s after it is ready) and after each route's load.
 
 A full run (four stacks, --runs 3, --duration 20) takes about 30 minutes with warm build caches
 (estimate for a chosen set: see the line printed at start); a first run also compiles everything.

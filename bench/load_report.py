@@ -31,10 +31,11 @@ class Row:
     rss_idle: float
     rss_after: float
     ratio: float | None  # the service's req/s over its twin's; None on the twin's own row
+    drained: tuple[float, int] | None = None  # seconds until the outbox was empty, rows left; None: not polled
 
 
 HEADER = ["route", "stack", "server", "req/s", "p50 ms", "p99 ms", "at req/s", "non-2xx",
-          "RSS idle MiB", "RSS after MiB", "ratio"]  # fmt: skip
+          "RSS idle MiB", "RSS after MiB", "ratio", "outbox drained"]  # fmt: skip
 
 
 def cells(row: Row) -> list[str]:
@@ -43,8 +44,16 @@ def cells(row: Row) -> list[str]:
     return [
         row.route, row.stack, row.server, f"{figures.rps:,.0f}", f"{figures.p50_ms:.2f}", f"{figures.p99_ms:.2f}",
         f"{figures.latency_rps:,.0f}", errors, f"{row.rss_idle:.0f}", f"{row.rss_after:.0f}",
-        f"{row.ratio:.2f}" if row.ratio is not None else "",
+        f"{row.ratio:.2f}" if row.ratio is not None else "", drained(row.drained),
     ]  # fmt: skip
+
+
+def drained(figure: tuple[float, int] | None) -> str:
+    """How long the outbox took to empty after the route's load, or how many rows it still held."""
+    if figure is None:
+        return ""
+    seconds, pending = figure
+    return f"{pending} left after {seconds:.0f} s" if pending else f"in {seconds:.1f} s"
 
 
 def print_table(rows: list[Row], plan: Plan, cores: int, out: TextIO = sys.stdout) -> None:

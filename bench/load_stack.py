@@ -22,7 +22,7 @@ from services import dotenv
 from tests import infra
 from tests.projects import generate, toolchain_env
 
-IDLE_SECONDS = 5
+IDLE_SECONDS = 3
 DRAIN_SECONDS = 30
 PASSWORD = "load-benchmark-password"  # noqa: S105 (a throw-away user on loopback)
 ORDER = {
@@ -99,17 +99,37 @@ def routes(caller: Caller) -> list[Route]:
 
 def psql(url: str, query: str) -> str:
     command = [str(infra.postgres_bin() / "psql"), url, "-At", "-v", "ON_ERROR_STOP=1", "-c", query]
-    return subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"psql {query!r} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
 
 
-def drain_seconds(database_url: str) -> float | None:
-    """Seconds until no outbox row is unpublished, or None when rows remain after DRAIN_SECONDS."""
-    started = time.monotonic()
-    while time.monotonic() - started < DRAIN_SECONDS:
-        if psql(database_url, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == "0":
-            return time.monotonic() - started
-        time.sleep(0.5)
+def drop_database(server_url: str, name: str) -> str | None:
+    """Drop a benchmark database; None, or why it is still there after a few tries.
+
+    A server just stopped may still have backends on its way out, which even FORCE can race.
+    """
+    for attempt in range(5):
+        try:
+            psql(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            return None
+        except RuntimeError as error:
+            if attempt == 4:
+                return str(error)
+            time.sleep(1)
     return None
+
+
+def drain(database_url: str) -> tuple[float, int]:
+    """Seconds until no outbox row is unpublished (at most DRAIN_SECONDS), and how many still are then."""
+    started = time.monotonic()
+    while True:
+        pending = int(psql(database_url, "SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+        waited = time.monotonic() - started
+        if pending == 0 or waited >= DRAIN_SECONDS:
+            return waited, pending
+        time.sleep(0.5)
 
 
 def copy_database(source: str, target: str) -> None:
@@ -127,7 +147,7 @@ class Measured:
     figures: dict[str, Figures]
     rss_after: dict[str, float]
     rss_idle: float
-    drained: dict[str, float | None]
+    drained: dict[str, tuple[float, int]]  # route: seconds waited, rows still unpublished
 
 
 def prime(server: Server, route: Route) -> None:
@@ -148,7 +168,7 @@ def load(server: Server, route: Route, options: Options, scratch: Path) -> tuple
 
 
 def measure_server(
-    server: Server, caller: Caller, options: Options, scratch: Path, drain: Callable[[], float | None] | None
+    server: Server, caller: Caller, options: Options, scratch: Path, drain: Callable[[], tuple[float, int]] | None
 ) -> Measured:
     """Every route under load, one after the other; after the orders route the outbox must drain."""
     time.sleep(IDLE_SECONDS)
@@ -169,9 +189,9 @@ def failures_of(stack: str, kind: str, measured: Measured) -> list[str]:
             found.append(f"{stack} {kind} {name}: {figures.non_2xx} non-2xx, {figures.socket_errors} socket errors")
         if not figures.fewest_requests:
             found.append(f"{stack} {kind} {name}: a run in which no response came back")
-    for name, seconds in measured.drained.items():
-        if seconds is None:
-            found.append(f"{stack} {kind} {name}: outbox rows unpublished {DRAIN_SECONDS}s after the load")
+    for name, (_, pending) in measured.drained.items():
+        if pending:
+            found.append(f"{stack} {kind} {name}: {pending} outbox rows unpublished {DRAIN_SECONDS}s after the load")
     return found
 
 
@@ -180,7 +200,8 @@ def rows_of(stack: str, service: Measured, twin: Measured) -> list[Row]:
     for name, figures in service.figures.items():
         bare = twin.figures[name]
         ratio = figures.rps / bare.rps if bare.rps else 0.0
-        rows.append(Row(name, stack, "service", figures, service.rss_idle, service.rss_after[name], ratio))
+        rss = (service.rss_idle, service.rss_after[name])
+        rows.append(Row(name, stack, "service", figures, *rss, ratio, service.drained.get(name)))
         rows.append(Row(name, stack, "bare twin", bare, twin.rss_idle, twin.rss_after[name], None))
     return rows
 
@@ -215,10 +236,10 @@ def measure_stack(stack: str, servers: dict[str, str], scratch: Path, options: O
         caller, service = run_service(bench, service_command)
         twin = run_twin(bench, twin_command, caller)
     finally:
-        for name in names.values():
-            psql(servers["DATABASE_URL"], f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        # A database left behind is a failure to report, not a reason to lose the figures.
+        leftovers = [why for name in names.values() if (why := drop_database(servers["DATABASE_URL"], name))]
     failures = failures_of(stack, "service", service) + failures_of(stack, "bare twin", twin)
-    return rows_of(stack, service, twin), failures
+    return rows_of(stack, service, twin), failures + [f"{stack}: {why}" for why in leftovers]
 
 
 def run_service(bench: Bench, command: list[str]) -> tuple[Caller, Measured]:
@@ -230,7 +251,7 @@ def run_service(bench: Bench, command: list[str]) -> tuple[Caller, Measured]:
         caller = sign_up(service.url)
         copy_database(database, bench.databases["twin"])
         note(f"{bench.stack}: measuring the service")
-        measured = measure_server(service, caller, bench.options, bench.work, lambda: drain_seconds(database))
+        measured = measure_server(service, caller, bench.options, bench.work, lambda: drain(database))
     finally:
         status = service.stop()
     if status != 0:
