@@ -22,8 +22,9 @@ p50/p99 come from a separate 3 s run at a moderate, capped rate: 10 connections 
 itself, shown in the "at req/s" column). "ratio" is the service's req/s over its twin's.
 RSS is the server's resident memory at idle (3 s after it is ready) and after each route's load.
 
-A full run (four stacks, --runs 3, --duration 20) takes about 30 minutes with warm build caches
-(estimate for a chosen set: see the line printed at start); a first run also compiles everything.
+A full run (four stacks, --runs 3, --duration 20) takes about 29 minutes with warm build caches,
+26 of them under load (estimate for a chosen set: see the line printed at start); a first run also
+compiles everything, about 8 minutes more on 2 cores (measured: 35.6 minutes from a cold cache).
 --smoke makes one 3 s run per route and server and only checks that every response was 2xx and
 the outbox drained: exit 1 otherwise (a few minutes with warm caches; it runs in CI).
 
@@ -56,7 +57,7 @@ from tests import infra
 WARMUP_SECONDS = 2
 LATENCY_SECONDS = 3
 SMOKE_SECONDS = 3
-OVERHEAD_SECONDS = 60  # per stack, warm caches: generate, builds, start-ups, idle, drains
+OVERHEAD_SECONDS = 50  # per stack, warm caches: generate, builds, start-ups, idle, drains (measured)
 
 
 def estimate_minutes(stacks: int, runs: int, duration: float) -> float:
