@@ -39,6 +39,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -122,7 +123,16 @@ def measure_all(stacks: list[str], options: Options, scratch: Path) -> tuple[lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse(argv)
+    # SIGTERM unwinds like Ctrl-C, so every `finally` stops the servers this run started.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return run(parse(argv))
+    except KeyboardInterrupt:
+        print("interrupted: the servers this run started are stopped", file=sys.stderr)
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
     stacks = args.stack or list(STACKS)
     options = plan(args, stacks)
     started = time.monotonic()

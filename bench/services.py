@@ -252,6 +252,8 @@ def measure(
 
 
 def main() -> None:
+    # SIGTERM unwinds like Ctrl-C, so every `finally` stops the servers and containers started.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stacks", default=",".join(STACKS))
     parser.add_argument("--runs", type=int, default=5)
