@@ -54,7 +54,7 @@ IMPLEMENTED["rust-axum"] = (
     "consistency",
     "deadlines",
 )
-IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
+IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies", "access")
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
