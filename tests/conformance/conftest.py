@@ -54,7 +54,14 @@ IMPLEMENTED["rust-axum"] = (
     "consistency",
     "deadlines",
 )
-IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies", "access")
+IMPLEMENTED["python-fastapi"] = (
+    *CONTRACT_SECTIONS,
+    "project",
+    "secrets",
+    "proxies",
+    "access",
+    "strict-input",
+)
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
