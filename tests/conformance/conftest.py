@@ -61,6 +61,7 @@ IMPLEMENTED["python-fastapi"] = (
     "proxies",
     "access",
     "strict-input",
+    "consistency",
 )
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
 IMPLEMENTED["go-connectrpc"] = (
