@@ -54,7 +54,15 @@ IMPLEMENTED["rust-axum"] = (
     "consistency",
     "deadlines",
 )
-IMPLEMENTED["python-fastapi"] = (*CONTRACT_SECTIONS, "project", "secrets", "proxies")
+IMPLEMENTED["python-fastapi"] = (
+    *CONTRACT_SECTIONS,
+    "project",
+    "secrets",
+    "proxies",
+    "access",
+    "strict-input",
+    "consistency",
+)
 IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,

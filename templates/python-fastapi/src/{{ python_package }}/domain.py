@@ -70,8 +70,30 @@ class User:
         created = now()
         return cls(new_id(), email, name, role, password_hash, created, created)
 
-    def changed(self, **changes: object) -> User:
-        return replace(self, **changes, updated_at=now())  # type: ignore[arg-type]
+    def with_changes(self, changes: UserChanges, at: datetime) -> User:
+        return replace(
+            self,
+            email=self.email if changes.email is None else changes.email,
+            name=self.name if changes.name is None else changes.name,
+            role=self.role if changes.role is None else changes.role,
+            password_hash=changes.password_hash or self.password_hash,
+            updated_at=at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UserChanges:
+    """The fields a PATCH gave; None leaves a field as it is stored."""
+
+    email: str | None = None
+    name: str | None = None
+    role: Role | None = None
+    password_hash: str | None = None
+
+    @property
+    def ends_sessions(self) -> bool:
+        """A new password or role: refresh tokens issued before it must not outlive it."""
+        return self.password_hash is not None or self.role is not None
 
 
 @dataclass(frozen=True, slots=True)
