@@ -53,6 +53,7 @@ IMPLEMENTED["rust-axum"] = (
     "strict-input",
     "consistency",
     "deadlines",
+    "proxies",
 )
 IMPLEMENTED["python-fastapi"] = (
     *CONTRACT_SECTIONS,

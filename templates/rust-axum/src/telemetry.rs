@@ -1,62 +1,151 @@
 //! Structured logs: one JSON object per line on stdout, carrying the fields of the spans the
-//! event happened in (so every line logged while serving a request has its `request_id`).
+//! event happened in (so every line logged while serving a request has its `request_id`). A
+//! span's fields are kept as JSON values from the moment they are recorded, so writing a line
+//! copies them and never parses anything.
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::fmt::format::{JsonFields, Writer};
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::{LookupSpan, Scope};
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the global JSON logger for events at `level` and above.
 pub fn init(level: Level) {
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .fmt_fields(JsonFields::new())
+    subscriber(level, std::io::stdout).init();
+}
+
+/// JSON lines of the events at `level` and above, written to `writer`.
+fn subscriber<W>(level: Level, writer: W) -> impl Subscriber + Send + Sync + use<W>
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    let lines = tracing_subscriber::fmt::layer()
+        .fmt_fields(KeptFields)
         .event_format(JsonLines)
-        .init();
+        .with_writer(writer);
+    tracing_subscriber::registry()
+        .with(LevelFilter::from_level(level))
+        .with(SpanFields)
+        .with(lines)
+}
+
+/// A span's fields as JSON, in its extensions.
+struct Fields(Map<String, Value>);
+
+impl Fields {
+    fn insert(&mut self, field: &Field, value: Value) {
+        self.0.insert(field.name().to_owned(), value);
+    }
+}
+
+impl Visit for Fields {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        let number = Number::from_f64(value).map_or(Value::Null, Value::Number);
+        self.insert(field, number);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.insert(field, value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.insert(field, value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.insert(field, value.into());
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.insert(field, value.into());
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.insert(field, value.to_string().into());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.insert(field, format!("{value:?}").into());
+    }
+}
+
+/// Keeps each span's fields as [`Fields`] in its extensions, updated as they are recorded.
+struct SpanFields;
+
+impl<S> Layer<S> for SpanFields
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            let mut fields = Fields(Map::new());
+            attributes.record(&mut fields);
+            span.extensions_mut().insert(fields);
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(fields) = span.extensions_mut().get_mut::<Fields>()
+        {
+            values.record(fields);
+        }
+    }
+}
+
+/// The formatter's own text of span fields, left empty: [`SpanFields`] keeps them.
+struct KeptFields;
+
+impl<'writer> FormatFields<'writer> for KeptFields {
+    fn format_fields<R: RecordFields>(&self, _: Writer<'writer>, _: R) -> fmt::Result {
+        Ok(())
+    }
 }
 
 /// Formats an event as `{"time","level","target","message",...span fields,...event fields}`.
 pub struct JsonLines;
 
-impl<S> FormatEvent<S, JsonFields> for JsonLines
+impl<S, N> FormatEvent<S, N> for JsonLines
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'writer> FormatFields<'writer> + 'static,
 {
     fn format_event(
         &self,
-        ctx: &FmtContext<'_, S, JsonFields>,
+        ctx: &FmtContext<'_, S, N>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let mut line = Map::new();
+        let mut line = Fields(Map::new());
         let mut time = String::new();
         SystemTime.format_time(&mut Writer::new(&mut time))?;
-        line.insert("time".into(), time.into());
-        line.insert("level".into(), event.metadata().level().as_str().into());
-        line.insert("target".into(), event.metadata().target().into());
+        line.0.insert("time".into(), time.into());
+        line.0
+            .insert("level".into(), event.metadata().level().as_str().into());
+        line.0
+            .insert("target".into(), event.metadata().target().into());
         // Outermost span first, so an inner span's field wins over an outer one's.
         for span in ctx.event_scope().into_iter().flat_map(Scope::from_root) {
-            if let Some(fields) = span.extensions().get::<FormattedFields<JsonFields>>() {
-                line.extend(parse_object(&fields.fields));
+            if let Some(fields) = span.extensions().get::<Fields>() {
+                let copied = fields
+                    .0
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone()));
+                line.0.extend(copied);
             }
         }
-        let mut fields = String::new();
-        ctx.format_fields(Writer::new(&mut fields), event)?;
-        line.extend(parse_object(&fields));
-        let json = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
+        event.record(&mut line);
+        let json = serde_json::to_string(&line.0).map_err(|_| fmt::Error)?;
         writeln!(writer, "{json}")
-    }
-}
-
-/// The fields [`JsonFields`] wrote; an empty map for a span without fields.
-fn parse_object(fields: &str) -> Map<String, Value> {
-    match serde_json::from_str(fields) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
     }
 }
 
@@ -69,9 +158,6 @@ pub(crate) mod capture {
     use serde_json::Value;
     use tracing::{Level, Subscriber};
     use tracing_subscriber::fmt::MakeWriter;
-    use tracing_subscriber::fmt::format::JsonFields;
-
-    use super::JsonLines;
 
     /// The lines written so far; clones share them.
     #[derive(Clone, Default)]
@@ -80,12 +166,7 @@ pub(crate) mod capture {
     impl Captured {
         /// A subscriber formatting like [`super::init`]'s, writing here.
         pub(crate) fn subscriber(&self) -> impl Subscriber + Send + Sync + use<> {
-            tracing_subscriber::fmt()
-                .with_max_level(Level::INFO)
-                .fmt_fields(JsonFields::new())
-                .event_format(JsonLines)
-                .with_writer(self.clone())
-                .finish()
+            super::subscriber(Level::INFO, self.clone())
         }
 
         /// Every line written, parsed.
@@ -119,6 +200,8 @@ pub(crate) mod capture {
 
 #[cfg(test)]
 mod tests {
+    use tracing::field::Empty;
+
     use super::capture::Captured;
     use super::*;
 
@@ -142,6 +225,25 @@ mod tests {
         assert_eq!(line["route"], "/healthz");
         assert_eq!(line["status"], 200);
         assert!(line["time"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn span_fields_recorded_later_are_kept_and_an_inner_span_wins() {
+        let lines = capture(|| {
+            let outer = tracing::info_span!("outer", route = "/outer", trace_id = Empty);
+            outer.record("trace_id", "4bf92f35");
+            let _entered = outer.enter();
+            let inner = tracing::info_span!("inner", route = "/inner");
+            inner.in_scope(|| tracing::info!(ratio = 0.5, cached = true, "done"));
+        });
+        let line = &lines[0];
+        assert_eq!(line["trace_id"], "4bf92f35");
+        assert_eq!(line["route"], "/inner");
+        assert_eq!(
+            (line["ratio"].as_f64(), line["cached"].as_bool()),
+            (Some(0.5), Some(true))
+        );
+        assert_eq!(line["message"], "done");
     }
 
     #[test]

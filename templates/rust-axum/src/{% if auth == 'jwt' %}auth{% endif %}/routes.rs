@@ -1,8 +1,6 @@
 //! `/api/v1/auth`: register, login, refresh, logout; each rate limited per client address.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
+use axum::extract::{FromRequestParts, MatchedPath, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -13,6 +11,7 @@ use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
+use super::client::ClientAddress;
 use super::password;
 use super::refresh::{Presented, RefreshToken};
 use super::tokens::{hash_refresh_token, new_refresh_token};
@@ -105,45 +104,26 @@ impl FromJson for Presentation {
     }
 }
 
-/// Extractor: counts the request against `RATE_LIMIT_AUTH` for its route and client address;
-/// 429 beyond it.
+/// Extractor: counts the request against `RATE_LIMIT_AUTH` for its route template and client
+/// address; 429 beyond it.
 pub struct WithinRouteLimit;
 
 impl FromRequestParts<AppState> for WithinRouteLimit {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(parts, state).await;
+        // The template, never the raw path: every spelling of a route shares its bucket.
         let route = parts
             .extensions
             .get::<MatchedPath>()
             .map_or("", MatchedPath::as_str);
-        let key = format!("auth:{route}:{}", client(parts));
+        let key = format!("auth:{route}:{client}");
         match state.auth.limiter.hit(&key, state.auth.route_limit).await {
             None => Ok(Self),
             Some(retry_after) => Err(Problem::rate_limited(retry_after)),
         }
     }
-}
-
-/// Extractor: the client's address, the TCP peer (`X-Forwarded-For` is not trusted).
-pub struct ClientAddress(String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        Ok(Self(client(parts)))
-    }
-}
-
-fn client(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(
-            || "unknown".to_owned(),
-            |ConnectInfo(peer)| peer.ip().to_string(),
-        )
 }
 
 /// `POST /api/v1/auth/register`: a new account with the role `user`.
