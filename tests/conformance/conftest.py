@@ -64,6 +64,7 @@ IMPLEMENTED["go-connectrpc"] = (
     "secrets",
     "project",
     "access",
+    "proxies",
 )
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
