@@ -65,6 +65,7 @@ IMPLEMENTED["go-connectrpc"] = (
     "project",
     "access",
     "proxies",
+    "deadlines",
 )
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
