@@ -73,6 +73,8 @@ IMPLEMENTED["go-connectrpc"] = (
     "secrets",
     "project",
     "access",
+    "proxies",
+    "deadlines",
 )
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}

@@ -52,7 +52,14 @@ type order struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	// The template's default pool: DATABASE_POOL_SIZE connections, 10 when unset.
+	poolConfig, err := pgxpool.ParseConfig(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		slog.Error("database", "error", err)
+		os.Exit(1)
+	}
+	poolConfig.MaxConns = 10
+	pool, err := pgxpool.NewWithConfig(ctx, poolConfig)
 	if err != nil {
 		slog.Error("database", "error", err)
 		os.Exit(1)

@@ -9,9 +9,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// unavailableCodes are the SQLSTATEs of a server that is there but cannot serve now: too many
-// connections, shutting down, or still starting up. Class 08 (connection exception) joins them.
+// unavailableCodes are the SQLSTATEs of a server that is there but cannot serve now: too slow
+// for the deadline, too many connections, shutting down, or still starting up. Class 08
+// (connection exception) joins them.
 var unavailableCodes = map[string]bool{
+	"57014": true, // query_canceled: the statement_timeout, or the request's deadline, passed
 	"53300": true, // too_many_connections
 	"57P01": true, // admin_shutdown
 	"57P02": true, // crash_shutdown

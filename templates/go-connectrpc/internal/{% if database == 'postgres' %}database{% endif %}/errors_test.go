@@ -13,7 +13,7 @@ import (
 
 func TestUnavailableWhenNoConnectionCanBeMade(t *testing.T) {
 	// Port 1 on loopback refuses connections: the pool's error is the real one of a database that is down.
-	pool, err := Open(t.Context(), "postgres://app:app@127.0.0.1:1/app?sslmode=disable")
+	pool, err := Open(t.Context(), "postgres://app:app@127.0.0.1:1/app?sslmode=disable", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +34,7 @@ func TestUnavailableClassifiesErrors(t *testing.T) {
 	}{
 		{"a broken connection", &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}, true},
 		{"no connection in time", fmt.Errorf("acquiring: %w", context.DeadlineExceeded), true},
+		{"a statement past its timeout", &pgconn.PgError{Code: "57014"}, true},
 		{"a server shutting down", &pgconn.PgError{Code: "57P01"}, true},
 		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
 		{"a connection failure", &pgconn.PgError{Code: "08006"}, true},

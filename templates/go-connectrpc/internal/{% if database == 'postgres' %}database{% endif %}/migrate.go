@@ -28,6 +28,12 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("database: migrating: %w", err)
 	}
 	defer conn.Release()
+	// Waiting for another replica's migrations, or rewriting a large table, may take longer than
+	// any request: the requests' statement_timeout is lifted on this connection while it migrates.
+	if _, err := conn.Exec(ctx, "SET statement_timeout = 0"); err != nil {
+		return fmt.Errorf("database: migrating: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "RESET statement_timeout")
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
 		return fmt.Errorf("database: migrating: %w", err)
 	}
