@@ -99,6 +99,7 @@ def routes(caller: Caller) -> list[Route]:
 
 def psql(url: str, query: str) -> str:
     command = [str(infra.postgres_bin() / "psql"), url, "-At", "-v", "ON_ERROR_STOP=1", "-c", query]
+    # Not infra.checked: a query here must give up after 30 s.
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=30)
     if result.returncode != 0:
         raise RuntimeError(f"psql {query!r} failed: {result.stderr.strip()}")
@@ -110,15 +111,15 @@ def drop_database(server_url: str, name: str) -> str | None:
 
     A server just stopped may still have backends on its way out, which even FORCE can race.
     """
-    for attempt in range(5):
+    why = ""
+    for _ in range(5):
         try:
             psql(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             return None
         except RuntimeError as error:
-            if attempt == 4:
-                return str(error)
+            why = str(error)
             time.sleep(1)
-    return None
+    return why
 
 
 def drain(database_url: str) -> tuple[float, int]:
@@ -200,8 +201,8 @@ def rows_of(stack: str, service: Measured, twin: Measured) -> list[Row]:
     for name, figures in service.figures.items():
         bare = twin.figures[name]
         ratio = figures.rps / bare.rps if bare.rps else 0.0
-        rss = (service.rss_idle, service.rss_after[name])
-        rows.append(Row(name, stack, "service", figures, *rss, ratio, service.drained.get(name)))
+        rows.append(Row(name, stack, "service", figures, service.rss_idle, service.rss_after[name], ratio,
+                        drained=service.drained.get(name)))  # fmt: skip
         rows.append(Row(name, stack, "bare twin", bare, twin.rss_idle, twin.rss_after[name], None))
     return rows
 
