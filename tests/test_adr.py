@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,8 @@ def test_every_decision_is_recorded_for_every_answer_set(stack: str, toggles: di
         assert decision.chosen in [option.name for option in decision.options], decision.id
         assert len(decision.options) >= 2, decision.id
         assert decision.context and decision.because, decision.id
+        # It follows "Chosen option: ..., because" verbatim: lowercase unless it opens with a name.
+        assert decision.because[0].islower() or decision.because.split()[0] in {"Dragonfly"}, decision.id
         if decision.answer:
             assert decision.choice == _answers(stack, toggles)[decision.answer]
 
@@ -87,6 +90,8 @@ def test_records_are_madr_with_machine_readable_front_matter(stack: str, toggles
         assert f'Chosen option: "{decision.chosen}"' in body
         assert "{{" not in text and "{%" not in text
         assert "\n\n\n" not in text
+        # A fact substituted into prose must read as a sentence: "the ordinary X client client" did not.
+        assert not (doubled := re.search(r"\b(\w+)\s+\1\b", body, re.IGNORECASE)), (decision.id, doubled)
 
 
 def test_switched_off_cache_is_a_decision_with_a_way_back() -> None:

@@ -65,7 +65,6 @@ def _environment() -> Any:
         autoescape=False,  # noqa: S701
         keep_trailing_newline=True,
     )
-    environment.filters["lower_first"] = lambda text: text[:1].lower() + text[1:]
     environment.filters["upper_first"] = lambda text: text[:1].upper() + text[1:]
     return environment
 
