@@ -75,6 +75,8 @@ IMPLEMENTED["go-connectrpc"] = (
     "access",
     "proxies",
     "deadlines",
+    "outbox",
+    "replicas",
 )
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
