@@ -77,6 +77,7 @@ IMPLEMENTED["go-connectrpc"] = (
     "deadlines",
     "outbox",
     "replicas",
+    "upgrade",
 )
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}
