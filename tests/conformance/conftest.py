@@ -75,6 +75,9 @@ IMPLEMENTED["go-connectrpc"] = (
     "access",
     "proxies",
     "deadlines",
+    "outbox",
+    "replicas",
+    "upgrade",
 )
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}

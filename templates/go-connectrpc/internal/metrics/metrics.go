@@ -45,6 +45,11 @@ func (m *Metrics) ObserveRequest(method, route string, status int, elapsed time.
 	m.requestDuration.WithLabelValues(method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
 }
 
+// Register adds collectors of the service's own, such as the outbox backlog, to the registry.
+func (m *Metrics) Register(collectors ...prometheus.Collector) {
+	m.registry.MustRegister(collectors...)
+}
+
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})

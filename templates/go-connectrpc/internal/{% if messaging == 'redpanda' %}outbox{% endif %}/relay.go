@@ -2,15 +2,18 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// batchSize bounds the events one round publishes.
-const batchSize = 100
+// batchSize bounds the events one round publishes, all of them in flight at once.
+const batchSize = 500
 
 // batchTimeout bounds one round, including the batch finished after shutdown begins.
 const batchTimeout = 10 * time.Second
@@ -18,36 +21,55 @@ const batchTimeout = 10 * time.Second
 // maxBackoff caps the wait between attempts while the broker is down.
 const maxBackoff = 10 * time.Second
 
-// Relay publishes stored events to a topic, oldest first, keyed by aggregate id so that one
-// aggregate's events stay in order on one partition.
+// sweepInterval is how often the leader deletes published events past the retention.
+const sweepInterval = time.Hour
+
+// maxErrorLength bounds the broker error kept on a failed event.
+const maxErrorLength = 500
+
+// Policy is how the relay paces itself and gives up on an event.
+type Policy struct {
+	// Interval is how often an idle relay, or one waiting for the lease, looks again.
+	Interval time.Duration
+	// MaxAttempts is how many times the broker may refuse an event before it is parked.
+	MaxAttempts int
+	// Retention is how long a published event is kept.
+	Retention time.Duration
+}
+
+// Relay publishes stored events to a topic in the order they were written, keyed by aggregate
+// id so that one aggregate's events stay in order on one partition.
 type Relay struct {
-	store    Store
-	client   *kgo.Client
-	topic    string
-	interval time.Duration
-	logger   *slog.Logger
+	store   Store
+	client  *kgo.Client
+	topic   string
+	policy  Policy
+	logger  *slog.Logger
+	leading bool
+	swept   time.Time
 }
 
-// NewRelay publishes the events in store to topic through client, looking for new events
-// every interval while idle.
-func NewRelay(store Store, client *kgo.Client, topic string, interval time.Duration, logger *slog.Logger) *Relay {
-	return &Relay{store: store, client: client, topic: topic, interval: interval, logger: logger}
+// NewRelay publishes the events in store to topic through client, under policy.
+func NewRelay(store Store, client *kgo.Client, topic string, policy Policy, logger *slog.Logger) *Relay {
+	return &Relay{store: store, client: client, topic: topic, policy: policy, logger: logger}
 }
 
-// Run publishes until ctx ends, then returns once the batch in flight is finished.
+// Run publishes while this replica holds the lease, until ctx ends; then it finishes the batch
+// in flight and gives the lease up.
 func (r *Relay) Run(ctx context.Context) {
-	backoff := r.interval
+	defer r.store.Resign(context.WithoutCancel(ctx))
+	backoff := r.policy.Interval
 	for {
-		published, err := r.publishBatch(ctx)
-		wait := r.interval
+		published, err := r.round(ctx)
+		wait := r.policy.Interval
 		switch {
 		case err != nil:
 			r.logger.WarnContext(ctx, "outbox relay failed; retrying", "error", err.Error(), "retry_in", backoff.String())
 			wait, backoff = backoff, min(2*backoff, maxBackoff)
 		case published > 0:
-			wait, backoff = 0, r.interval // more may be waiting
+			wait, backoff = 0, r.policy.Interval // more may be waiting
 		default:
-			backoff = r.interval
+			backoff = r.policy.Interval
 		}
 		select {
 		case <-ctx.Done():
@@ -57,11 +79,33 @@ func (r *Relay) Run(ctx context.Context) {
 	}
 }
 
-// publishBatch publishes one batch and marks it published once the broker has acknowledged
-// every record. The batch is not cut short by ctx's end: shutdown waits for it.
-func (r *Relay) publishBatch(ctx context.Context) (int, error) {
+// round takes or keeps the lease and, holding it, sweeps when due and publishes one batch. It
+// is not cut short by ctx's end: shutdown waits for it.
+func (r *Relay) round(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 	defer cancel()
+	leading, err := r.store.Lead(ctx)
+	if leading != r.leading {
+		r.leading = leading
+		r.logger.InfoContext(ctx, "outbox relay lease changed", "leading", leading)
+	}
+	if err != nil || !leading {
+		return 0, err
+	}
+	if time.Since(r.swept) >= sweepInterval {
+		deleted, err := r.store.Sweep(ctx, time.Now().Add(-r.policy.Retention))
+		if err != nil {
+			return 0, err
+		}
+		r.swept = time.Now()
+		r.logger.InfoContext(ctx, "outbox swept", "deleted", deleted)
+	}
+	return r.publishBatch(ctx)
+}
+
+// publishBatch produces one batch, every record in flight at once, and settles it: what the
+// broker acknowledged is published, the rest counts an attempt.
+func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 	events, err := r.store.Pending(ctx, batchSize)
 	if err != nil || len(events) == 0 {
 		return 0, err
@@ -75,12 +119,50 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 			Headers: []kgo.RecordHeader{{Key: "content-type", Value: []byte("application/cloudevents+json")}},
 		}
 	}
-	if err := r.client.ProduceSync(ctx, records...).FirstErr(); err != nil {
+	results := r.client.ProduceSync(ctx, records...)
+	errs := make([]error, len(results))
+	for i, result := range results {
+		errs[i] = result.Err
+	}
+	published, failures := settle(events, errs)
+	if err := r.store.Settle(ctx, published, failures, r.policy.MaxAttempts); err != nil {
 		return 0, err
 	}
-	ids := make([]uuid.UUID, len(events))
-	for i, event := range events {
-		ids[i] = event.ID
+	if len(failures) > 0 {
+		return len(published), errors.New("broker: " + failures[0].Error)
 	}
-	return len(events), r.store.MarkPublished(ctx, ids)
+	return len(published), nil
+}
+
+// settle splits a batch by the broker's answer to each record (errs[i] for events[i]). An event
+// acknowledged after an earlier event of its aggregate failed stays unpublished: it is sent
+// again behind that one, so consumers see the aggregate's events in order at least once.
+func settle(events []Event, errs []error) ([]uuid.UUID, []Failure) {
+	var published []uuid.UUID
+	var failures []Failure
+	failed := map[uuid.UUID]bool{}
+	for i, event := range events {
+		switch {
+		case errs[i] != nil:
+			failed[event.AggregateID] = true
+			failures = append(failures, Failure{ID: event.ID, Error: short(errs[i].Error()), Refused: refused(errs[i])})
+		case !failed[event.AggregateID]:
+			published = append(published, event.ID)
+		}
+	}
+	return published, failures
+}
+
+// refused reports whether the broker turned the record down (franz-go reports a record over
+// the client's own limit as the broker's MESSAGE_TOO_LARGE too), rather than being out of reach.
+func refused(err error) bool {
+	var brokerError *kerr.Error
+	return errors.As(err, &brokerError)
+}
+
+func short(message string) string {
+	if len(message) > maxErrorLength {
+		return strings.ToValidUTF8(message[:maxErrorLength], "")
+	}
+	return message
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -46,13 +47,61 @@ func TestMemoryForgetsPublishedEvents(t *testing.T) {
 	store.Add(first)
 	store.Add(second)
 
-	if err := store.MarkPublished(t.Context(), []uuid.UUID{first.ID}); err != nil {
+	if err := store.Settle(t.Context(), []uuid.UUID{first.ID}, nil, 10); err != nil {
 		t.Fatal(err)
 	}
 
 	pending, _ := store.Pending(t.Context(), 10)
 	if len(pending) != 1 || pending[0].ID != second.ID {
 		t.Errorf("Pending() = %v, want only the unpublished event", pending)
+	}
+}
+
+func TestSettleHoldsBackAnAggregatesEventsAfterOneFailed(t *testing.T) {
+	order, other := uuid.New(), uuid.New()
+	created, _ := NewEvent("/s", "order.created", order, nil)
+	changed, _ := NewEvent("/s", "order.status_changed", order, nil)
+	unrelated, _ := NewEvent("/s", "order.created", other, nil)
+	tooLarge := kerr.MessageTooLarge
+
+	published, failures := settle([]Event{created, changed, unrelated}, []error{tooLarge, nil, nil})
+
+	if len(published) != 1 || published[0] != unrelated.ID {
+		t.Errorf("published = %v, want only the other order's event %v", published, unrelated.ID)
+	}
+	if len(failures) != 1 || failures[0].ID != created.ID || !failures[0].Refused || failures[0].Error == "" {
+		t.Errorf("failures = %+v, want the refused created event with its error", failures)
+	}
+	if _, failures := settle([]Event{unrelated}, []error{context.DeadlineExceeded}); failures[0].Refused {
+		t.Error("an unreachable broker is not a refusal: such events are never parked")
+	}
+}
+
+func TestMemoryParksARefusedEventAndHoldsItsAggregateBack(t *testing.T) {
+	store := NewMemory()
+	order := uuid.New()
+	poison, _ := NewEvent("/s", "order.created", order, nil)
+	later, _ := NewEvent("/s", "order.status_changed", order, nil)
+	other, _ := NewEvent("/s", "order.created", uuid.New(), nil)
+	store.Add(poison)
+	store.Add(later)
+	store.Add(other)
+	refusal := []Failure{{ID: poison.ID, Error: "MESSAGE_TOO_LARGE", Refused: true}}
+
+	if pending, _ := store.Pending(t.Context(), 10); len(pending) != 3 {
+		t.Fatalf("Pending() before any failure = %v, want all three", pending)
+	}
+	_ = store.Settle(t.Context(), nil, refusal, 2)
+	if pending, _ := store.Pending(t.Context(), 10); len(pending) != 2 || pending[0].ID != poison.ID || pending[1].ID != other.ID {
+		t.Errorf("Pending() after one failure = %v, want the poison event retried before its order's later one", pending)
+	}
+	_ = store.Settle(t.Context(), nil, refusal, 2)
+	pending, _ := store.Pending(t.Context(), 10)
+	if len(pending) != 1 || pending[0].ID != other.ID {
+		t.Errorf("Pending() once parked = %v, want only the other order's event", pending)
+	}
+	if count, oldest, _ := store.Backlog(t.Context()); count != 3 || !oldest.Equal(poison.CreatedAt) {
+		t.Errorf("Backlog() = %d, %v; want 3 since the parked event", count, oldest)
 	}
 }
 
@@ -74,7 +123,8 @@ func TestRelayPublishesKeyedCloudEventsToTheBroker(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		NewRelay(store, client, topic, 50*time.Millisecond, slog.New(slog.DiscardHandler)).Run(ctx)
+		policy := Policy{Interval: 50 * time.Millisecond, MaxAttempts: 10, Retention: time.Hour}
+		NewRelay(store, client, topic, policy, slog.New(slog.DiscardHandler)).Run(ctx)
 	}()
 
 	deadline := time.Now().Add(20 * time.Second)
