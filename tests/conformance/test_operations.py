@@ -192,9 +192,11 @@ def _tokens(response: httpx.Response, header: str, *, lower: bool = True) -> set
     return {token.strip().lower() if lower else token.strip() for token in values.split(",") if token.strip()}
 
 
-def test_metrics_histogram_uses_route_templates_and_skips_operations(service: Service) -> None:
+def test_metrics_histogram_uses_route_templates_and_skips_operations(service: Service, api: Api) -> None:
     get(service, "/healthz")
     get(service, f"/no-such-route/{uuid.uuid4()}")
+    # An authenticated request: its route must be labelled too, wherever the identity is attached.
+    assert api.call("GET", "/api/v1/users", api.admin).status_code == 200
 
     response = get(service, "/metrics")
 
@@ -206,13 +208,15 @@ def test_metrics_histogram_uses_route_templates_and_skips_operations(service: Se
         assert f"http_server_request_duration_seconds{suffix}" in text
     samples = re.findall(r"^http_server_request_duration_seconds_count\{(.*)\} \S+$", text, flags=re.MULTILINE)
     labels = [dict(re.findall(r'(\w+)="([^"]*)"', sample)) for sample in samples]
-    assert any(label.get("http_response_status_code") == "404" for label in labels)
+    # Unrouted and anonymous: 404, or 401 where an unknown path is denied by default (contract 13).
+    assert any(label.get("http_response_status_code") in {"401", "404"} for label in labels), samples
     for label in labels:
         assert {"http_request_method", "http_route", "http_response_status_code"} <= set(label)
         assert label["http_route"] not in {"/healthz", "/readyz", "/metrics", "/openapi.json"}
         assert "no-such-route" not in label["http_route"], "raw paths must never become label values"
-    if any(label["http_route"].startswith("/api/") for label in labels):
-        assert all(re.fullmatch(r"/api/v1/[a-z/{}]+", label["http_route"]) for label in labels if label["http_route"])
+    routes = {(label["http_route"], label["http_response_status_code"]) for label in labels}
+    assert ("/api/v1/users", "200") in routes, sorted(routes)
+    assert all(re.fullmatch(r"/api/v1/[a-z/{}]+", route) for route, _ in routes if route), sorted(routes)
 
 
 def test_openapi_document_is_valid_and_within_the_contract(service: Service) -> None:
