@@ -64,7 +64,7 @@ IMPLEMENTED["python-fastapi"] = (
     "strict-input",
     "consistency",
 )
-IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies", "limits")
+IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies", "limits", "deadlines")
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
     "limits",
