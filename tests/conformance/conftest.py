@@ -64,7 +64,15 @@ IMPLEMENTED["python-fastapi"] = (
     "strict-input",
     "consistency",
 )
-IMPLEMENTED["java-spring"] = (*CONTRACT_SECTIONS, "access", "strict-input", "proxies")
+IMPLEMENTED["java-spring"] = (
+    *CONTRACT_SECTIONS,
+    "access",
+    "strict-input",
+    "proxies",
+    "limits",
+    "deadlines",
+    "consistency",
+)
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
     "limits",
