@@ -35,6 +35,13 @@ def unique_email() -> str:
     return f"user-{uuid.uuid4().hex[:12]}@Example.com"
 
 
+def within_one_window(seconds: float = 15) -> None:
+    """Wait for a fresh minute if fewer than `seconds` remain: a fixed window must not reset mid-check."""
+    remaining = 60 - time.time() % 60
+    if remaining < seconds:
+        time.sleep(remaining + 0.5)
+
+
 @dataclass
 class Api:
     """The running service, and callers for it, whichever way it authenticates."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.client import PASSWORD, Api, problem, unique_email
+from tests.conformance.client import PASSWORD, Api, problem, unique_email, within_one_window
 
 
 def test_register_creates_a_user_and_rejects_a_duplicate_email_ignoring_case(jwt_api: Api) -> None:
@@ -96,6 +96,7 @@ def test_login_is_rate_limited_per_address_and_email(jwt_api: Api) -> None:
     assert registered.status_code == 201
     body = {"email": email, "password": "not-the-one"}
 
+    within_one_window()
     statuses = [jwt_api.call("POST", "/api/v1/auth/login", json=body).status_code for _ in range(5)]
     limited = jwt_api.call("POST", "/api/v1/auth/login", json=body)
 

@@ -4,7 +4,6 @@ the right-most X-Forwarded-For entry outside the trusted ranges; keys use the ro
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from tests.conformance.client import Api, problem, redis_cli
+from tests.conformance.client import Api, problem, redis_cli, within_one_window
 from tests.conformance.conftest import Service
 from tests.conformance.faults import instance
 
@@ -67,13 +66,6 @@ def behind_loopback_proxy(service: Service, tmp_path_factory: pytest.TempPathFac
 def behind_other_proxies(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """TRUSTED_PROXIES that do not contain the TCP peer: X-Forwarded-For is ignored again."""
     yield from limited(service, tmp_path_factory.mktemp("untrusted"), "10.0.0.0/8,192.168.0.0/16")
-
-
-def within_one_window(seconds: float = 15) -> None:
-    """Wait for a fresh minute if fewer than `seconds` remain: a fixed window must not reset mid-check."""
-    remaining = 60 - time.time() % 60
-    if remaining < seconds:
-        time.sleep(remaining + 0.5)
 
 
 def refresh_from(api: Api, forwarded: str | None) -> httpx.Response:
