@@ -119,11 +119,8 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 			Headers: []kgo.RecordHeader{{Key: "content-type", Value: []byte("application/cloudevents+json")}},
 		}
 	}
-	results := r.client.ProduceSync(ctx, records...)
-	errs := make([]error, len(results))
-	for i, result := range results {
-		errs[i] = result.Err
-	}
+	errs := recordErrors(records, r.client.ProduceSync(ctx, records...))
+	r.resendAlone(ctx, events, records, errs)
 	published, failures := settle(events, errs)
 	if err := r.store.Settle(ctx, published, failures, r.policy.MaxAttempts); err != nil {
 		return 0, err
@@ -132,6 +129,36 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 		return len(published), errors.New("broker: " + failures[0].Error)
 	}
 	return len(published), nil
+}
+
+// resendAlone sends each refused record again in a batch of its own, updating errs: the broker
+// refuses a whole batch for one record over the topic's limit, and the records that shared it
+// must not be counted, or parked, for that. A record whose aggregate already failed is not sent:
+// it has to wait behind that one anyway.
+func (r *Relay) resendAlone(ctx context.Context, events []Event, records []*kgo.Record, errs []error) {
+	failed := map[uuid.UUID]bool{}
+	for i, err := range errs {
+		if refused(err) && !failed[events[i].AggregateID] {
+			errs[i] = r.client.ProduceSync(ctx, records[i]).FirstErr()
+		}
+		if errs[i] != nil {
+			failed[events[i].AggregateID] = true
+		}
+	}
+}
+
+// recordErrors is the broker's answer to each of records, in their order. ProduceSync lists its
+// results as they complete, and a batch spans partitions that answer in any order.
+func recordErrors(records []*kgo.Record, results kgo.ProduceResults) []error {
+	index := make(map[*kgo.Record]int, len(records))
+	for i, record := range records {
+		index[record] = i
+	}
+	errs := make([]error, len(records))
+	for _, result := range results {
+		errs[index[result.Record]] = result.Err
+	}
+	return errs
 }
 
 // settle splits a batch by the broker's answer to each record (errs[i] for events[i]). An event

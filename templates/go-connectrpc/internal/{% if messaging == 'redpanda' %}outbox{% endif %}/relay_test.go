@@ -2,6 +2,8 @@ package outbox
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func TestNewEventIsACloudEvent(t *testing.T) {
@@ -74,6 +77,17 @@ func TestSettleHoldsBackAnAggregatesEventsAfterOneFailed(t *testing.T) {
 	}
 	if _, failures := settle([]Event{unrelated}, []error{context.DeadlineExceeded}); failures[0].Refused {
 		t.Error("an unreachable broker is not a refusal: such events are never parked")
+	}
+}
+
+func TestRecordErrorsFollowTheRecordsNotTheOrderResultsArrive(t *testing.T) {
+	records := []*kgo.Record{{Value: []byte("a")}, {Value: []byte("b")}, {Value: []byte("c")}}
+	results := kgo.ProduceResults{{Record: records[2]}, {Record: records[0], Err: kerr.MessageTooLarge}, {Record: records[1]}}
+
+	errs := recordErrors(records, results)
+
+	if errs[0] != kerr.MessageTooLarge || errs[1] != nil || errs[2] != nil {
+		t.Errorf("recordErrors() = %v, want the refusal on the first record only", errs)
 	}
 }
 
@@ -141,6 +155,70 @@ func TestRelayPublishesKeyedCloudEventsToTheBroker(t *testing.T) {
 	if len(record.Headers) != 1 || record.Headers[0].Key != "content-type" || string(record.Headers[0].Value) != "application/cloudevents+json" {
 		t.Errorf("record headers = %v, want the CloudEvents content type", record.Headers)
 	}
+}
+
+func TestARefusedRecordDoesNotTakeItsBatchDownWithIt(t *testing.T) {
+	brokers := os.Getenv("KAFKA_BROKERS")
+	if brokers == "" {
+		t.Skip("KAFKA_BROKERS is not set: skipping the tests that need a real Kafka broker")
+	}
+	client, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close) // after the topic's own clean-up, which needs it
+	// One partition, so the three records share batches; the broker refuses a batch over 2000 bytes.
+	topic := createTopic(t, client, map[string]string{"max.message.bytes": "2000"})
+	noise := make([]byte, 10_000)
+	_, _ = rand.Read(noise) // random hex: no codec shrinks it under the limit
+	store := NewMemory()
+	first, _ := NewEvent("/test/orders", "order.created", uuid.New(), nil)
+	poison, _ := NewEvent("/test/orders", "order.created", uuid.New(), map[string]string{"note": hex.EncodeToString(noise)})
+	second, _ := NewEvent("/test/orders", "order.created", uuid.New(), nil)
+	for _, event := range []Event{first, poison, second} {
+		store.Add(event)
+	}
+	policy := Policy{Interval: time.Second, MaxAttempts: 1, Retention: time.Hour}
+
+	published, err := NewRelay(store, client, topic, policy, slog.New(slog.DiscardHandler)).publishBatch(t.Context())
+
+	if published != 2 || err == nil || !strings.Contains(err.Error(), "MESSAGE_TOO_LARGE") {
+		t.Errorf("publishBatch() = %d, %v; want both small events published and the large one refused", published, err)
+	}
+	if pending, _ := store.Pending(t.Context(), 10); len(pending) != 0 {
+		t.Errorf("Pending() = %v, want nothing: the small events published, the large one parked", pending)
+	}
+}
+
+// createTopic creates a topic of one partition with configs for this test, deleted after it.
+func createTopic(t *testing.T, client *kgo.Client, configs map[string]string) string {
+	t.Helper()
+	topic := kmsg.NewCreateTopicsRequestTopic()
+	topic.Topic, topic.NumPartitions, topic.ReplicationFactor = "outbox-test-"+uuid.NewString(), 1, 1
+	for name, value := range configs {
+		config := kmsg.NewCreateTopicsRequestTopicConfig()
+		config.Name, config.Value = name, kmsg.StringPtr(value)
+		topic.Configs = append(topic.Configs, config)
+	}
+	create := kmsg.NewPtrCreateTopicsRequest()
+	create.TimeoutMillis = 10_000
+	create.Topics = append(create.Topics, topic)
+	created, err := create.RequestWith(t.Context(), client)
+	if err == nil {
+		err = kerr.ErrorForCode(created.Topics[0].ErrorCode)
+	}
+	if err != nil {
+		t.Fatalf("creating topic %s: %v", topic.Topic, err)
+	}
+	t.Cleanup(func() {
+		named := kmsg.NewDeleteTopicsRequestTopic()
+		named.Topic = kmsg.StringPtr(topic.Topic)
+		remove := kmsg.NewPtrDeleteTopicsRequest()
+		remove.TimeoutMillis = 10_000
+		remove.TopicNames, remove.Topics = []string{topic.Topic}, []kmsg.DeleteTopicsRequestTopic{named} // old and new versions
+		_, _ = remove.RequestWith(context.Background(), client)
+	})
+	return topic.Topic
 }
 
 // consume reads topic from its start until a record with key arrives.
