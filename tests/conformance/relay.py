@@ -78,13 +78,13 @@ class TopicReader:
         return [record for record in self.records if record.event.get("subject") == subject]
 
 
-def private_topic(brokers: str, prefix: str, config: dict[str, str] | None = None) -> str:
-    """A new topic of 3 partitions (optionally with topic `config`), for one test alone."""
+def private_topic(brokers: str, prefix: str, config: dict[str, str] | None = None, partitions: int = 3) -> str:
+    """A new topic of `partitions` (optionally with topic `config`), for one test alone."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
     name = f"{prefix}-{uuid.uuid4().hex[:10]}"
     admin = AdminClient({"bootstrap.servers": brokers, "log_level": 3})
-    topic = NewTopic(name, num_partitions=3, replication_factor=1, config=config or {})
+    topic = NewTopic(name, num_partitions=partitions, replication_factor=1, config=config or {})
     for future in admin.create_topics([topic]).values():
         future.result(timeout=30)
     return name
