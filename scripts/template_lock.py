@@ -3,7 +3,8 @@
 A lockfile names the project itself and lists exactly the packages its dependencies need, and
 the answers (database, cache, messaging) switch dependencies on and off. So this script:
 
-1. renders the template with every dependency on and resolves one lock: the versions;
+1. renders the template with every dependency on and resolves one lock, from the template's
+   current lock unless `--upgrade` is given: the versions;
 2. renders every combination, seeds it with that lock, and lets the locker prune it (versions
    stay as resolved in step 1);
 3. merges the results into one Jinja template: each package entry is guarded by the
@@ -139,14 +140,17 @@ def merge(locks: dict[Combo, str], own_name: str, variable: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stack", choices=sorted(STACKS))
-    stack = parser.parse_args().stack
+    parser.add_argument("--upgrade", action="store_true", help="resolve afresh instead of keeping the locked versions")
+    arguments = parser.parse_args()
+    stack = arguments.stack
     lock_name, command, variable, own_name = STACKS[stack]
     combos = list(itertools.product(*TOGGLES.values()))
     with tempfile.TemporaryDirectory(prefix="template-lock-") as scratch:
         work = Path(scratch)
         superset = work / "all-on"
         render(stack, combos[0], superset)
-        (superset / lock_name).unlink(missing_ok=True)
+        if arguments.upgrade:  # otherwise the locker keeps the versions the template locks
+            (superset / lock_name).unlink(missing_ok=True)
         subprocess.run(command, cwd=superset, check=True)
         seed = (superset / lock_name).read_text(encoding="utf-8")
         locks: dict[Combo, str] = {}
