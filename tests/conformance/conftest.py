@@ -57,6 +57,7 @@ IMPLEMENTED["rust-axum"] = (
 )
 IMPLEMENTED["python-fastapi"] = (
     *CONTRACT_SECTIONS,
+    "limits",
     "project",
     "secrets",
     "proxies",
