@@ -58,6 +58,7 @@ IMPLEMENTED["rust-axum"] = (
 IMPLEMENTED["python-fastapi"] = (
     *CONTRACT_SECTIONS,
     "limits",
+    "deadlines",
     "project",
     "secrets",
     "proxies",
