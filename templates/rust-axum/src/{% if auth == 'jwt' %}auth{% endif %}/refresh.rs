@@ -91,11 +91,19 @@ impl RefreshTokenRepository for MemoryRefreshTokens {
         let Some(token) = tokens.get_mut(token_hash) else {
             return Ok(Presented::Unknown);
         };
-        let before = token.clone();
+        let mut before = token.clone();
         if token.used_at.is_some() {
             return Ok(Presented::Reused(before));
         }
         token.used_at = Some(at);
+        // Revoked once any token of its family is (see the PostgreSQL store).
+        let family = before.family_id;
+        before.revoked_at = before.revoked_at.or_else(|| {
+            tokens
+                .values()
+                .filter(|other| other.family_id == family)
+                .find_map(|other| other.revoked_at)
+        });
         Ok(Presented::Fresh(before))
     }
 
@@ -163,5 +171,23 @@ mod tests {
         };
         assert!(mine.revoked_at.is_some());
         assert!(theirs.revoked_at.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_token_added_after_its_family_was_revoked_is_revoked_too() {
+        let tokens = MemoryRefreshTokens::default();
+        let first = token(Uuid::now_v7());
+        tokens.add(&first).await.unwrap();
+        tokens.revoke_family(first.family_id, now()).await.unwrap();
+        let successor = token(first.family_id);
+        tokens.add(&successor).await.unwrap();
+        let Presented::Fresh(presented) = tokens
+            .mark_used(&successor.token_hash, now())
+            .await
+            .unwrap()
+        else {
+            panic!("the successor was not used yet");
+        };
+        assert!(presented.revoked_at.is_some());
     }
 }
