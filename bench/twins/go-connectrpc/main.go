@@ -23,6 +23,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// requestTimeout is the template's default REQUEST_TIMEOUT, and answerMargin its server's margin
+// over it for reading and answering a request.
+const (
+	requestTimeout = 15 * time.Second
+	answerMargin   = 15 * time.Second
+)
+
 type twin struct {
 	pool   *pgxpool.Pool
 	cache  *redis.Client
@@ -84,8 +91,8 @@ func main() {
 		Handler:           mux,
 		Protocols:         &protocols,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		ReadTimeout:       requestTimeout + answerMargin,
+		WriteTimeout:      requestTimeout + answerMargin,
 		IdleTimeout:       2 * time.Minute,
 	}
 	go func() {
