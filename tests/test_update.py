@@ -195,14 +195,14 @@ def test_an_update_that_would_edit_an_applied_migration_stops_first(
     project = _generate_at(run, template_versions, "v0.1.0", tmp_path / "svc")
     head, before = _git(project, "rev-parse", "HEAD"), _tree_state(project)
 
-    result = run("update", str(project), "--data", "messaging=none")  # python's first migration holds the outbox
+    result = run("update", str(project), "--data", "messaging=none")  # it would remove the outbox's migration
 
     assert result.returncode == 2, result.stderr
-    assert "0001_initial_schema.py, a migration a database may already have applied" in result.stderr
+    assert "0004_outbox.py, a migration a database may already have applied" in result.stderr
     assert "Traceback" not in result.stderr
     assert _git(project, "rev-parse", "HEAD") == head and _tree_state(project) == before
     pretend = run("update", str(project), "--data", "messaging=none", "--pretend")
-    assert pretend.returncode == 0 and "0001_initial_schema.py" in pretend.stdout, "--pretend still shows the change"
+    assert pretend.returncode == 0 and "0004_outbox.py" in pretend.stdout, "--pretend still shows the change"
 
 
 def test_refusals_leave_the_project_as_it_was(run: Run, template_versions: Path, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 router = APIRouter(tags=["operations"])
@@ -39,5 +39,5 @@ async def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus text exposition", response_class=Response)
 async def metrics(request: Request) -> Response:
-    payload = generate_latest(request.app.state.metrics.registry)
+    payload = await request.app.state.metrics.render()
     return Response(payload, media_type=CONTENT_TYPE_LATEST)
