@@ -65,6 +65,9 @@ IMPLEMENTED["python-fastapi"] = (
     "access",
     "strict-input",
     "consistency",
+    "outbox",
+    "replicas",
+    "upgrade",
 )
 IMPLEMENTED["java-spring"] = (
     *CONTRACT_SECTIONS,
