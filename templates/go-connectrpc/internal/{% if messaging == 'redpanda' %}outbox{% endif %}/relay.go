@@ -162,18 +162,20 @@ func recordErrors(records []*kgo.Record, results kgo.ProduceResults) []error {
 }
 
 // settle splits a batch by the broker's answer to each record (errs[i] for events[i]). An event
-// acknowledged after an earlier event of its aggregate failed stays unpublished: it is sent
-// again behind that one, so consumers see the aggregate's events in order at least once.
+// behind an earlier failed event of its aggregate is neither published nor counted as failed,
+// whatever the broker said: it is sent again after that one, so consumers see the aggregate's
+// events in order at least once, and only the event that failed can be parked.
 func settle(events []Event, errs []error) ([]uuid.UUID, []Failure) {
 	var published []uuid.UUID
 	var failures []Failure
 	failed := map[uuid.UUID]bool{}
 	for i, event := range events {
 		switch {
+		case failed[event.AggregateID]:
 		case errs[i] != nil:
 			failed[event.AggregateID] = true
 			failures = append(failures, Failure{ID: event.ID, Error: short(errs[i].Error()), Refused: refused(errs[i])})
-		case !failed[event.AggregateID]:
+		default:
 			published = append(published, event.ID)
 		}
 	}

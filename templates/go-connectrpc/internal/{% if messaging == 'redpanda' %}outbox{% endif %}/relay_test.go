@@ -67,13 +67,13 @@ func TestSettleHoldsBackAnAggregatesEventsAfterOneFailed(t *testing.T) {
 	unrelated, _ := NewEvent("/s", "order.created", other, nil)
 	tooLarge := kerr.MessageTooLarge
 
-	published, failures := settle([]Event{created, changed, unrelated}, []error{tooLarge, nil, nil})
+	published, failures := settle([]Event{created, changed, unrelated}, []error{tooLarge, tooLarge, nil})
 
 	if len(published) != 1 || published[0] != unrelated.ID {
 		t.Errorf("published = %v, want only the other order's event %v", published, unrelated.ID)
 	}
 	if len(failures) != 1 || failures[0].ID != created.ID || !failures[0].Refused || failures[0].Error == "" {
-		t.Errorf("failures = %+v, want the refused created event with its error", failures)
+		t.Errorf("failures = %+v, want the refused created event with its error, and not the event behind it", failures)
 	}
 	if _, failures := settle([]Event{unrelated}, []error{context.DeadlineExceeded}); failures[0].Refused {
 		t.Error("an unreachable broker is not a refusal: such events are never parked")
