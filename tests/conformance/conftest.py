@@ -68,6 +68,7 @@ IMPLEMENTED["python-fastapi"] = (
     "outbox",
     "replicas",
     "upgrade",
+    "tls",
 )
 IMPLEMENTED["java-spring"] = (
     *CONTRACT_SECTIONS,
