@@ -37,7 +37,8 @@ type Store interface {
 	Find(ctx context.Context, hash string) (RefreshToken, error)
 	// Use marks the token with hash used at now, if it was not already, and returns it as it
 	// was before: a UsedAt already set means the token is being reused. Atomic, so that of two
-	// concurrent uses exactly one sees the token unused.
+	// concurrent uses exactly one sees the token unused. RevokedAt is set when any token of
+	// the family is revoked.
 	Use(ctx context.Context, hash string, now time.Time) (RefreshToken, error)
 	// RevokeFamily revokes every token of the family.
 	RevokeFamily(ctx context.Context, familyID uuid.UUID, now time.Time) error
@@ -102,6 +103,11 @@ func (m *MemoryStore) Use(_ context.Context, hash string, now time.Time) (Refres
 		used := token
 		used.UsedAt = &now
 		m.tokens[hash] = used
+	}
+	for _, other := range m.tokens {
+		if token.RevokedAt == nil && other.FamilyID == token.FamilyID && other.RevokedAt != nil {
+			token.RevokedAt = other.RevokedAt
+		}
 	}
 	return token, nil
 }
