@@ -24,7 +24,9 @@ def upgrade() -> None:
     op.create_table(
         "orders",
         sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column(
+            "user_id", sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("currency", sa.CHAR(3), nullable=False),
         sa.Column("total_cents", sa.BigInteger, nullable=False),
