@@ -9,7 +9,8 @@ journal is removed next time); a run killed after it is finished by the next `up
 each file it names still holds its old or its new content.
 
 Scratch folders carry the pid of the run that made them in their name; the next run removes those whose run is
-gone, Copier's own temporary folders included (they are made inside ours).
+gone, Copier's own temporary folders included (they are made inside ours), once no child of the killed
+run still works in them.
 """
 
 from __future__ import annotations
@@ -175,9 +176,45 @@ def sweep() -> list[Path]:
             continue
         if owner is None and _age(folder) < 3600:
             continue  # named by an older version: only remove it once it is surely abandoned
+        if not _orphans_gone(folder):
+            continue  # a later run removes it
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
+
+
+def _orphans_gone(folder: Path, wait: float = 10.0) -> bool:
+    """Wait for the killed run's children (a `git clone`, say) that still work in folder.
+
+    They outlive a SIGKILL of their parent, and git recreates the folders it writes into, so
+    removing the folder under them would only leave it behind again. Only /proc shows them; where
+    there is none, nothing is waited for.
+    """
+    import time
+
+    deadline = time.monotonic() + wait
+    while _working_in(folder):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _working_in(folder: Path) -> bool:
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return False
+    inside = str(folder.resolve())
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue  # gone meanwhile, or not ours to look at
+        if cwd == inside or cwd.startswith(inside + os.sep):
+            return True
+    return False
 
 
 def _age(folder: Path) -> float:
