@@ -92,6 +92,7 @@ IMPLEMENTED["go-connectrpc"] = (
     "outbox",
     "replicas",
     "upgrade",
+    "tls",
 )
 DEPENDENCIES = {"database": "postgres", "cache": "dragonfly", "messaging": "redpanda"}
 CHECK_NAMES = {"database": "database", "cache": "cache", "messaging": "broker"}

@@ -3,6 +3,7 @@ package cache
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"time"
 
@@ -14,12 +15,17 @@ import (
 // request must learn so in about a second and go on without it, not wait on reconnects.
 const timeout = time.Second
 
-// Open returns a client for the server at url (redis:// or rediss://). Connections are made
-// on first use, so the service starts (and reports itself unready) while the cache is down.
-func Open(url string) (*redis.Client, error) {
+// Open returns a client for the server at url (redis:// or rediss://). A rediss:// server is
+// verified against ca, or the system roots when ca is nil, and must be named by the URL's
+// host. Connections are made on first use, so the service starts (and reports itself unready)
+// while the cache is down.
+func Open(url string, ca *x509.CertPool) (*redis.Client, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("cache: parsing CACHE_URL: %w", err)
+	}
+	if opts.TLSConfig != nil { // rediss://; go-redis has set the server name
+		opts.TLSConfig.RootCAs = ca
 	}
 	for _, setting := range []*time.Duration{&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout} {
 		if *setting == 0 {

@@ -17,7 +17,7 @@ func testURL(t *testing.T) string {
 }
 
 func TestProbePingsARealServer(t *testing.T) {
-	client, err := Open(testURL(t))
+	client, err := Open(testURL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,13 +29,13 @@ func TestProbePingsARealServer(t *testing.T) {
 }
 
 func TestOpenRejectsAMalformedURL(t *testing.T) {
-	if _, err := Open("memcached://localhost:11211"); err == nil {
+	if _, err := Open("memcached://localhost:11211", nil); err == nil {
 		t.Error("Open() accepted a URL that is not redis:// or rediss://")
 	}
 }
 
 func TestOpenBoundsEachCallToASecondUnlessTheURLSaysOtherwise(t *testing.T) {
-	client, err := Open("redis://127.0.0.1:1/0?read_timeout=3s")
+	client, err := Open("redis://127.0.0.1:1/0?read_timeout=3s", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestOpenBoundsEachCallToASecondUnlessTheURLSaysOtherwise(t *testing.T) {
 }
 
 func TestProbeFailsFastWhenTheServerIsUnreachable(t *testing.T) {
-	client, err := Open("redis://127.0.0.1:1/0")
+	client, err := Open("redis://127.0.0.1:1/0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func testBrokers(t *testing.T) []string {
 }
 
 func TestProbeReachesARealBroker(t *testing.T) {
-	client, err := Open(testBrokers(t))
+	client, err := Open(testBrokers(t), Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestProbeReachesARealBroker(t *testing.T) {
 }
 
 func TestProbeFailsWhenNoBrokerAnswers(t *testing.T) {
-	client, err := Open([]string{"127.0.0.1:1"})
+	client, err := Open([]string{"127.0.0.1:1"}, Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,29 @@ func TestProbeFailsWhenNoBrokerAnswers(t *testing.T) {
 }
 
 func TestOpenRejectsAMalformedSeed(t *testing.T) {
-	if _, err := Open([]string{"localhost:port"}); err == nil {
+	if _, err := Open([]string{"localhost:port"}, Security{}); err == nil {
 		t.Error("Open() accepted a seed with a non-numeric port")
+	}
+}
+
+func TestSecurityChoosesTLSAndSASLByProtocol(t *testing.T) {
+	for _, tt := range []struct {
+		security Security
+		options  int
+	}{
+		{Security{}, 0},
+		{Security{Protocol: "PLAINTEXT"}, 0},
+		{Security{Protocol: "SSL"}, 1},
+		{Security{Protocol: "SASL_SSL", Mechanism: "PLAIN", Username: "app", Password: "secret"}, 2},
+		{Security{Protocol: "SASL_SSL", Mechanism: "SCRAM-SHA-256", Username: "app", Password: "secret"}, 2},
+		{Security{Protocol: "SASL_SSL", Mechanism: "SCRAM-SHA-512", Username: "app", Password: "secret"}, 2},
+	} {
+		options, err := tt.security.options()
+		if err != nil || len(options) != tt.options {
+			t.Errorf("%+v.options() = %d options, %v; want %d", tt.security, len(options), err, tt.options)
+		}
+	}
+	if _, err := (Security{Protocol: "SASL_SSL", Mechanism: "GSSAPI"}).options(); err == nil {
+		t.Error("options() accepted an unknown SASL mechanism")
 	}
 }
