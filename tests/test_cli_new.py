@@ -170,7 +170,7 @@ def test_pretend_shows_the_tree_and_writes_nothing(cli: CliRunner, tmp_path: Pat
     assert payload["pretend"] is True
     assert "docs/architecture/0001-record-architecture-decisions.md" in payload["files"]
     assert ".copier-answers.yml" in payload["files"]
-    assert payload["steps"][0]["command"] == "go tool buf generate"
+    assert payload["steps"][0]["command"] == "go tool -modfile=tools/go.mod buf generate"
     assert not (tmp_path / "p").exists()
     human = cli("new", "p", "--stack", "go-connectrpc", "--defaults", "--pretend")
     assert "Would create" in human.stdout

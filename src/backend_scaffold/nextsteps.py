@@ -13,7 +13,10 @@ DEPENDENCIES = (
     ("messaging", "redpanda", "redpanda", "KAFKA_BROKERS", "Redpanda"),
 )
 # Post-render steps a user runs later when they were skipped or failed.
-LATER = {"go tool buf generate": "make generate", "mvn": "mvn -N wrapper:wrapper -Dtype=only-script"}
+LATER = {
+    "go tool -modfile=tools/go.mod buf generate": "make generate",
+    "mvn": "mvn -N wrapper:wrapper -Dtype=only-script",
+}
 
 
 @dataclass(frozen=True)

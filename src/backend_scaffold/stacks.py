@@ -56,7 +56,7 @@ STACKS: tuple[Stack, ...] = (
             _MAKE,
             _GIT,
         ),
-        post_render=(("go", "tool", "buf", "generate"),),
+        post_render=(("go", "tool", "-modfile=tools/go.mod", "buf", "generate"),),
     ),
     Stack(
         id="rust-axum",
