@@ -18,6 +18,11 @@ import (
 // DefaultTimeout bounds each probe: a dependency slower than this is not ready.
 const DefaultTimeout = 2 * time.Second
 
+// DefaultMaxAge is how long a report answers later probes: orchestrators, load balancers and
+// gRPC health clients may probe many times a second, and each live check costs every
+// dependency a round trip.
+const DefaultMaxAge = time.Second
+
 // Probe checks one dependency; a nil error means it is usable.
 type Probe func(ctx context.Context) error
 
@@ -39,17 +44,26 @@ func (r Report) Ready() bool {
 	return r.Status == "ready"
 }
 
-// Checker runs its checks concurrently on demand.
+// Checker runs its checks concurrently on demand, and answers again with its last report
+// while that is younger than maxAge. Callers that arrive while the checks run wait for them
+// instead of running their own.
 type Checker struct {
 	checks   []Check
 	timeout  time.Duration
+	maxAge   time.Duration
 	logger   *slog.Logger
 	draining atomic.Bool
+
+	mu      sync.Mutex
+	last    Report
+	lastAt  time.Time
+	running chan struct{} // closed when the checks under way end; nil when none run
 }
 
-// NewChecker returns a checker running checks, each within timeout, logging failures to logger.
-func NewChecker(logger *slog.Logger, timeout time.Duration, checks ...Check) *Checker {
-	return &Checker{checks: checks, timeout: timeout, logger: logger}
+// NewChecker returns a checker running checks, each within timeout, reusing a report for
+// maxAge (0: never), logging failures to logger.
+func NewChecker(logger *slog.Logger, timeout, maxAge time.Duration, checks ...Check) *Checker {
+	return &Checker{checks: checks, timeout: timeout, maxAge: maxAge, logger: logger}
 }
 
 // Drain marks the service as shutting down: from now on every report is unavailable at once.
@@ -57,15 +71,50 @@ func (c *Checker) Drain() {
 	c.draining.Store(true)
 }
 
-// Check probes every dependency and reports the outcome.
+// Check reports whether every dependency is usable: from the last report if it is recent
+// enough, otherwise by probing them all. A report is shared and must not be changed.
 func (c *Checker) Check(ctx context.Context) Report {
-	results := make(map[string]string, len(c.checks))
-	if c.draining.Load() {
-		for _, check := range c.checks {
-			results[check.Name] = "error: shutting down"
+	for {
+		if c.draining.Load() {
+			results := make(map[string]string, len(c.checks))
+			for _, check := range c.checks {
+				results[check.Name] = "error: shutting down"
+			}
+			return Report{Status: "unavailable", Checks: results}
 		}
-		return Report{Status: "unavailable", Checks: results}
+		c.mu.Lock()
+		if !c.lastAt.IsZero() && time.Since(c.lastAt) < c.maxAge {
+			report := c.last
+			c.mu.Unlock()
+			return report
+		}
+		if running := c.running; running != nil {
+			c.mu.Unlock()
+			select {
+			case <-running: // its report is fresh now
+				continue
+			case <-ctx.Done():
+				return Report{Status: "unavailable", Checks: map[string]string{}}
+			}
+		}
+		running := make(chan struct{})
+		c.running = running
+		c.mu.Unlock()
+
+		// The checks answer every caller waiting on them, so one caller leaving must not cut
+		// them short; each probe is bounded by the timeout.
+		report := c.run(context.WithoutCancel(ctx))
+		c.mu.Lock()
+		c.last, c.lastAt, c.running = report, time.Now(), nil
+		c.mu.Unlock()
+		close(running)
+		return report
 	}
+}
+
+// run probes every dependency concurrently.
+func (c *Checker) run(ctx context.Context) Report {
+	results := make(map[string]string, len(c.checks))
 	var (
 		mu sync.Mutex
 		wg sync.WaitGroup

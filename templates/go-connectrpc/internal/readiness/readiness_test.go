@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 )
 
 func checker(checks ...Check) *Checker {
-	return NewChecker(slog.New(slog.DiscardHandler), 50*time.Millisecond, checks...)
+	return NewChecker(slog.New(slog.DiscardHandler), 50*time.Millisecond, 0, checks...)
 }
 
 func passing(context.Context) error { return nil }
@@ -104,5 +106,81 @@ func TestDrainingIsUnavailableWithoutProbing(t *testing.T) {
 	want := Report{Status: "unavailable", Checks: map[string]string{"database": "error: shutting down"}}
 	if !reflect.DeepEqual(report, want) || probed {
 		t.Errorf("Check() = %+v (probed %v), want %+v without probing", report, probed, want)
+	}
+}
+
+// counting is a passing probe that counts its calls, each taking delay.
+func counting(calls *atomic.Int32, delay time.Duration) Probe {
+	return func(context.Context) error {
+		calls.Add(1)
+		time.Sleep(delay)
+		return nil
+	}
+}
+
+func TestAReportAnswersForItsMaxAge(t *testing.T) {
+	var calls atomic.Int32
+	c := NewChecker(slog.New(slog.DiscardHandler), 50*time.Millisecond, 200*time.Millisecond, Check{"database", counting(&calls, 0)})
+
+	c.Check(t.Context())
+	c.Check(t.Context())
+	if got := calls.Load(); got != 1 {
+		t.Fatalf("two reports within the max age probed %d times, want 1", got)
+	}
+	time.Sleep(250 * time.Millisecond)
+	c.Check(t.Context())
+	if got := calls.Load(); got != 2 {
+		t.Errorf("a report after the max age probed %d times in all, want 2", got)
+	}
+}
+
+func TestConcurrentCallersShareOneRoundOfProbes(t *testing.T) {
+	var calls atomic.Int32
+	c := NewChecker(slog.New(slog.DiscardHandler), time.Second, time.Second, Check{"database", counting(&calls, 50*time.Millisecond)})
+
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if report := c.Check(t.Context()); !report.Ready() {
+				t.Errorf("Check() = %+v, want ready", report)
+			}
+		})
+	}
+	wg.Wait()
+
+	if got := calls.Load(); got != 1 {
+		t.Errorf("20 concurrent callers probed %d times, want 1", got)
+	}
+}
+
+func TestACallerLeavingDoesNotCutTheSharedProbeShort(t *testing.T) {
+	c := NewChecker(slog.New(slog.DiscardHandler), time.Second, time.Second, Check{"database", func(ctx context.Context) error {
+		select {
+		case <-time.After(50 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}})
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(10*time.Millisecond, cancel)
+
+	c.Check(ctx)
+
+	if report := c.Check(t.Context()); !report.Ready() {
+		t.Errorf("the report after a caller left = %+v, want ready", report)
+	}
+}
+
+func TestDrainingIsImmediateEvenWithAFreshReport(t *testing.T) {
+	c := NewChecker(slog.New(slog.DiscardHandler), time.Second, time.Hour, Check{"database", passing})
+	if !c.Check(t.Context()).Ready() {
+		t.Fatal("not ready before draining")
+	}
+
+	c.Drain()
+
+	if report := c.Check(t.Context()); report.Ready() {
+		t.Errorf("Check() after Drain = %+v, want unavailable at once", report)
 	}
 }
