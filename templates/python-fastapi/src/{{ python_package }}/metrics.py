@@ -1,4 +1,5 @@
-"""Prometheus metrics: the OpenTelemetry HTTP server histogram, in Prometheus naming."""
+"""Prometheus metrics: the OpenTelemetry HTTP server histogram, in Prometheus naming, beside the
+process (CPU, memory, file descriptors), Python platform and garbage collector metrics."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +31,9 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # The default registry's collectors read the process, not a registry: share them.
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(collector)
         self.request_duration = Histogram(
             "http_server_request_duration_seconds",
             "Duration of HTTP server requests.",
