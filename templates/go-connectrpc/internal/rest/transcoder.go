@@ -32,6 +32,9 @@ func NewRoutes(maxBodyBytes int64, rules []Rule, services ...Service) ([]Route, 
 	if err != nil {
 		return nil, err
 	}
+	if err := Supported(descriptors...); err != nil {
+		return nil, err
+	}
 	transcoded := make([]*vanguard.Service, len(services))
 	for i, service := range services {
 		transcoded[i] = vanguard.NewService(service.Path, service.Handler,
