@@ -55,3 +55,25 @@ def test_smoke_run_finds_every_route_2xx_and_the_outbox_drained(
         assert row[7] == "0", row
         assert float(row[3].replace(",", "")) > 0, row
     assert "FAILED" not in result.stderr
+
+
+def test_logins_run_measures_the_probe_beside_a_baseline(services: dict[str, str], tmp_path: Path) -> None:
+    """bench/logins.py end to end on the cheapest stack to build, against the checkout's own HEAD."""
+    require_toolchain("python-fastapi")
+    if shutil.which("taskset") is None:
+        pytest.skip("taskset not installed (util-linux)")
+    env = {**os.environ, **services, "TMPDIR": str(tmp_path)}
+    command = [sys.executable, str(ROOT / "bench" / "logins.py"), "--stack", "python-fastapi",
+               "--logins", "2", "--seconds", "2", "--baseline", "HEAD"]  # fmt: skip
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+    assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    rows = [line.split("  ") for line in result.stdout.splitlines()[1:]]
+    templates = [[cell for cell in row if cell][1].strip() for row in rows]
+    assert templates == ["HEAD", "this checkout"], result.stdout
+    for row in rows:
+        cells = [cell.strip() for cell in row if cell.strip()]
+        assert float(cells[2]) > 0, row  # logins per second: every login answered 200
+        assert all(cell.endswith(" ms") for cell in cells[3:8]), row
+    assert "FAILED" not in result.stderr
+    assert "refused" not in result.stderr
