@@ -90,7 +90,7 @@ func TestEnumsUnsignedFloatsAndDurationsRoundTrip(t *testing.T) {
 	}
 	got, err := (&Codec{}).MarshalAppend(nil, msg)
 
-	want := `{"count":7,"big":18446744073709551615,"ratio":0.5,"precise":2.25,"color":"COLOR_RED","wait":"-1.05s"}`
+	want := `{"count":7,"big":18446744073709551615,"ratio":0.5,"precise":2.25,"color":"red","wait":"-1.05s"}`
 	if err != nil || string(got) != want {
 		t.Errorf("MarshalAppend() = %s, %v\nwant %s", got, err, want)
 	}
@@ -99,7 +99,7 @@ func TestEnumsUnsignedFloatsAndDurationsRoundTrip(t *testing.T) {
 func TestWrongValuesAreNamedInTheOrderTheProtoDeclaresThem(t *testing.T) {
 	kinds := testFile(t, carried()).Messages().ByName("Kinds")
 
-	err := (&Codec{}).Unmarshal([]byte(`{"wait":"1m","color":"COLOR_BLUE","precise":"2","ratio":1e39,"big":-1,"count":1.5}`), dynamicpb.NewMessage(kinds))
+	err := (&Codec{}).Unmarshal([]byte(`{"wait":"1m","color":"blue","precise":"2","ratio":1e39,"big":-1,"count":1.5}`), dynamicpb.NewMessage(kinds))
 
 	var rpcErr *connect.Error
 	if !errors.As(err, &rpcErr) || len(rpcErr.Details()) != 1 {
@@ -118,7 +118,7 @@ func TestWrongValuesAreNamedInTheOrderTheProtoDeclaresThem(t *testing.T) {
 		"big: must be a non-negative integer",
 		"ratio: must be a number",
 		"precise: must be a number",
-		"color: must be one of COLOR_UNSPECIFIED, COLOR_RED",
+		"color: must be one of red",
 		`wait: must be a duration in seconds such as "1.5s"`,
 	}
 	if strings.Join(fields, "\n") != strings.Join(want, "\n") {
