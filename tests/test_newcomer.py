@@ -142,7 +142,8 @@ def test_skip_existing_lists_kept_files_and_warns_about_kept_build_files(cli: Cl
         assert "overwritten" not in result.stdout.split("existing files:")[1].split("\n")[0].replace(
             "0 overwritten", ""
         )
-        assert "kept go.mod lacks required modules the generated code needs: connectrpc.com/connect" in result.stderr
+        modules = result.stderr.split("kept go.mod lacks required modules the generated code needs: ")[1]
+        assert "buf.build/go/protovalidate, connectrpc.com/connect" in modules.split("\n")[0]
         assert "kept Makefile lacks targets the generated code needs: " in result.stderr
     assert (repo / "go.mod").read_text() == "module example.com/repo\n\ngo 1.26\n"
     payload = json.loads(cli("new", "repo", "--stack", "go-connectrpc", "--defaults", "--overwrite", "--no-git",
