@@ -8,6 +8,7 @@ variable there rendered to nothing unnoticed. These checks read the values thems
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import CliRunner
+from tests.projects import generate, require_toolchain, run, toolchain_env
 
 NAME = "orders-service"
 DATABASE = "orders_service"
@@ -62,3 +64,21 @@ def test_ci_files_give_every_variable_a_value(cli: CliRunner, tmp_path: Path, ci
     path = project / (".github/workflows/ci.yml" if ci == "ci=github" else ".gitlab-ci.yml")
     empty = [line for line in path.read_text().splitlines() if re.fullmatch(r"\s*[A-Z][A-Z0-9_]*:\s*", line)]
     assert not empty, f"{path.name} sets variables to nothing: {empty}"
+
+
+@pytest.mark.e2e
+def test_make_breaking_refuses_a_proto_change_that_breaks_clients(tmp_path: Path) -> None:
+    """`make breaking`, which both CI files run on a change request, compares with the main branch."""
+    require_toolchain("go-connectrpc")
+    env = toolchain_env()
+    project = generate(tmp_path, "go-connectrpc", [], env)
+    run(["git", "branch", "-M", "main"], project, env)
+    assert run(["make", "breaking"], project, env).returncode == 0
+
+    orders = project / "proto/ordersservice/v1/orders.proto"
+    changed = re.sub(r"\bint32 quantity\b", "string quantity", orders.read_text(), count=1)
+    assert changed != orders.read_text(), "the test needs a field to change"
+    orders.write_text(changed)
+    breaking = subprocess.run(["make", "breaking"], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert breaking.returncode != 0
+    assert "quantity" in breaking.stdout + breaking.stderr, breaking.stdout + breaking.stderr
