@@ -7,6 +7,7 @@ answers switch on, with healthchecks, and the app's environment pointing at them
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from tests.conftest import CliRunner
+from tests.projects import require_toolchain
 
 STACKS = ["go-connectrpc", "rust-axum", "java-spring", "python-fastapi"]
 OFF = ["database=none", "cache=none", "messaging=none", "auth=none", "ci=none"]
@@ -194,3 +196,22 @@ def test_the_build_stage_copies_its_sources(cli: CliRunner, tmp_path: Path, stac
     project = _generate(cli, tmp_path, stack, [])
     for mount in re.findall(r"--mount=type=bind\S*", (project / "Dockerfile").read_text()):
         assert "source=" in mount and not mount.rstrip("\\").endswith(("source=.", "source=./")), mount
+
+
+LONGEST_SLUG = "-".join(["abcdefghij"] * 6)[:63]  # the longest project_slug the answers accept
+
+
+@pytest.mark.parametrize("toggles", [[], OFF], ids=["defaults", "all-off"])
+def test_rust_sources_are_rustfmt_clean_whatever_the_length_of_the_crate_name(
+    cli: CliRunner, tmp_path: Path, toggles: list[str]
+) -> None:
+    """rustfmt wraps a line past 100 columns, so a use line that names the crate must fit at 63 characters."""
+    require_toolchain("rust-axum")
+    data = [arg for toggle in toggles for arg in ("--data", toggle)]
+    result = cli("new", LONGEST_SLUG, "--stack", "rust-axum", "--defaults", "--no-git", "--skip-tasks", *data)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / LONGEST_SLUG
+    checked = subprocess.run(
+        ["cargo", "fmt", "--check"], cwd=project, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
