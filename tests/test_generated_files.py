@@ -215,3 +215,25 @@ def test_rust_sources_are_rustfmt_clean_whatever_the_length_of_the_crate_name(
         ["cargo", "fmt", "--check"], cwd=project, capture_output=True, text=True, timeout=120, check=False
     )
     assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
+
+
+@pytest.mark.parametrize("toggles", [[], OFF], ids=["defaults", "all-off"])
+def test_python_sources_pass_ruff_whatever_the_length_of_the_package_name(
+    cli: CliRunner, tmp_path: Path, toggles: list[str]
+) -> None:
+    """ruff wraps (and E501 refuses) lines past 100 columns: an import naming the package must stay put at 63."""
+    require_toolchain("python-fastapi")
+    data = [arg for toggle in toggles for arg in ("--data", toggle)]
+    result = cli("new", LONGEST_SLUG, "--stack", "python-fastapi", "--defaults", "--no-git", "--skip-tasks", *data)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / LONGEST_SLUG
+    for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
+        checked = subprocess.run(
+            ["uv", "run", "--locked", "--quiet", *command],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
