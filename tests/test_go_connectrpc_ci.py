@@ -72,7 +72,6 @@ def test_make_breaking_refuses_a_proto_change_that_breaks_clients(tmp_path: Path
     require_toolchain("go-connectrpc")
     env = toolchain_env()
     project = generate(tmp_path, "go-connectrpc", [], env)
-    run(["git", "branch", "-M", "main"], project, env)
     # make reads an unescaped # as a comment: the default must still name the branch.
     assert "'.git#branch=main'" in run(["make", "breaking"], project, env).stdout
 
@@ -84,4 +83,30 @@ def test_make_breaking_refuses_a_proto_change_that_breaks_clients(tmp_path: Path
         ["make", "breaking"], cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     assert breaking.returncode != 0
-    assert "quantity" in breaking.stdout + breaking.stderr, breaking.stdout + breaking.stderr
+    output = breaking.stdout + breaking.stderr
+    assert '"quantity"' in output and 'changed type from "int32" to "string"' in output, output
+
+
+def test_github_runs_make_breaking_on_pull_requests_against_their_base(cli: CliRunner, tmp_path: Path) -> None:
+    workflow: dict[str, Any] = yaml.safe_load(
+        (_generate(cli, tmp_path, "ci=github") / ".github/workflows/ci.yml").read_text()
+    )
+    steps = [step for step in workflow["jobs"]["check"]["steps"] if "make breaking" in step.get("run", "")]
+    assert len(steps) == 1, steps
+    step = steps[0]
+    assert step["if"] == "github.event_name == 'pull_request'"
+    assert "#branch=$GITHUB_BASE_REF" in step["run"]
+    assert set(step["env"]) == {"BUF_INPUT_HTTPS_USERNAME", "BUF_INPUT_HTTPS_PASSWORD"}
+
+
+def test_gitlab_runs_every_job_and_make_breaking_in_merge_request_pipelines(cli: CliRunner, tmp_path: Path) -> None:
+    pipeline: dict[str, Any] = yaml.safe_load((_generate(cli, tmp_path, "ci=gitlab") / ".gitlab-ci.yml").read_text())
+    # Merge request pipelines run (or the merge would wait on a pipeline holding only `breaking`).
+    assert pipeline["workflow"]["rules"][0] == {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}
+    assert all("rules" not in pipeline[job] for job in ("lint", "test")), "lint and test must run in every pipeline"
+    breaking = pipeline["breaking"]
+    assert breaking["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert breaking["script"] == [
+        'make breaking AGAINST="$CI_MERGE_REQUEST_PROJECT_URL.git#branch=$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"'
+    ]
+    assert breaking["variables"]["BUF_INPUT_HTTPS_PASSWORD"] == "$CI_JOB_TOKEN"
