@@ -102,7 +102,9 @@ def test_github_runs_make_breaking_on_pull_requests_against_their_base(cli: CliR
 def test_gitlab_runs_every_job_and_make_breaking_in_merge_request_pipelines(cli: CliRunner, tmp_path: Path) -> None:
     pipeline: dict[str, Any] = yaml.safe_load((_generate(cli, tmp_path, "ci=gitlab") / ".gitlab-ci.yml").read_text())
     # Merge request pipelines run (or the merge would wait on a pipeline holding only `breaking`).
-    assert pipeline["workflow"]["rules"][0] == {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}
+    rules = pipeline["workflow"]["rules"]
+    assert rules[0] == {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}
+    assert {"if": "$CI_COMMIT_TAG"} in rules, "tags must still get a pipeline"
     assert all("rules" not in pipeline[job] for job in ("lint", "test")), "lint and test must run in every pipeline"
     breaking = pipeline["breaking"]
     assert breaking["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
