@@ -35,11 +35,15 @@ func Invalid(violations []FieldViolation) *connect.Error {
 		detail.FieldViolations = append(detail.FieldViolations,
 			&errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Message})
 	}
-	message := "1 field is invalid"
-	if len(violations) != 1 {
-		message = strconv.Itoa(len(violations)) + " fields are invalid"
+	return withDetail(connect.CodeInvalidArgument, InvalidMessage(len(violations)), detail)
+}
+
+// InvalidMessage says how many fields are invalid: "1 field is invalid", "2 fields are invalid".
+func InvalidMessage(count int) string {
+	if count == 1 {
+		return "1 field is invalid"
 	}
-	return withDetail(connect.CodeInvalidArgument, message, detail)
+	return strconv.Itoa(count) + " fields are invalid"
 }
 
 // Unauthenticated is for a missing or bad credential.
