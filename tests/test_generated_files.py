@@ -25,11 +25,17 @@ JINJA = re.compile(rf"\{{%|\{{\{{-?\s*({ANSWER_KEYS})")
 IMAGES = {"postgres": "postgres", "dragonfly": "dragonfly", "redpanda": "redpanda"}
 
 
-def _generate(cli: CliRunner, tmp_path: Path, stack: str, toggles: list[str]) -> Path:
+def _generate(cli: CliRunner, tmp_path: Path, stack: str, toggles: list[str], name: str = "svc") -> Path:
     data = [arg for toggle in toggles for arg in ("--data", toggle)]
-    result = cli("new", "svc", "--stack", stack, "--defaults", "--no-git", "--skip-tasks", *data)
+    result = cli("new", name, "--stack", stack, "--defaults", "--no-git", "--skip-tasks", *data)
     assert result.returncode == 0, result.stderr
-    return tmp_path / "svc"
+    return tmp_path / name
+
+
+def _passes(command: list[str], project: Path, timeout: int) -> None:
+    """Run one of the project's own checks in it; fail with the end of its output."""
+    checked = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=timeout, check=False)
+    assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
 
 
 def _env_keys(path: Path) -> list[str]:
@@ -207,14 +213,7 @@ def test_rust_sources_are_rustfmt_clean_whatever_the_length_of_the_crate_name(
 ) -> None:
     """rustfmt wraps a line past 100 columns, so a use line that names the crate must fit at 63 characters."""
     require_toolchain("rust-axum")
-    data = [arg for toggle in toggles for arg in ("--data", toggle)]
-    result = cli("new", LONGEST_SLUG, "--stack", "rust-axum", "--defaults", "--no-git", "--skip-tasks", *data)
-    assert result.returncode == 0, result.stderr
-    project = tmp_path / LONGEST_SLUG
-    checked = subprocess.run(
-        ["cargo", "fmt", "--check"], cwd=project, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
+    _passes(["cargo", "fmt", "--check"], _generate(cli, tmp_path, "rust-axum", toggles, LONGEST_SLUG), timeout=120)
 
 
 # As long, and sorting after "tests": the tests' imports must not depend on the name's order.
@@ -228,17 +227,6 @@ def test_python_sources_pass_ruff_whatever_the_name_of_the_package(
 ) -> None:
     """ruff wraps (and E501 refuses) lines past 100 columns, and sorts first-party imports by name."""
     require_toolchain("python-fastapi")
-    data = [arg for toggle in toggles for arg in ("--data", toggle)]
-    result = cli("new", slug, "--stack", "python-fastapi", "--defaults", "--no-git", "--skip-tasks", *data)
-    assert result.returncode == 0, result.stderr
-    project = tmp_path / slug
+    project = _generate(cli, tmp_path, "python-fastapi", toggles, slug)
     for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
-        checked = subprocess.run(
-            ["uv", "run", "--locked", "--quiet", *command],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
+        _passes(["uv", "run", "--locked", "--quiet", *command], project, timeout=600)
