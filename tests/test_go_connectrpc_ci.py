@@ -66,25 +66,90 @@ def test_ci_files_give_every_variable_a_value(cli: CliRunner, tmp_path: Path, ci
     assert not empty, f"{path.name} sets variables to nothing: {empty}"
 
 
+def _attempt(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A command the test expects to fail as often as to pass: its result, whichever it is."""
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def _git(project: Path, env: dict[str, str], *args: str) -> str:
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    return run(["git", *identity, *args], project, env).stdout.strip()
+
+
 @pytest.mark.e2e
-def test_make_breaking_refuses_a_proto_change_that_breaks_clients(tmp_path: Path) -> None:
-    """`make breaking`, which both CI files run on a change request, compares with the main branch."""
+def test_make_breaking_refuses_a_break_compares_a_merge_request_with_its_base_and_accepts_a_break_as_documented(
+    tmp_path: Path,
+) -> None:
+    """`make breaking`, which both CI files run on a change request, against what the change started from.
+
+    A GitLab merge request pipeline checks out the branch alone: compared with the target's tip, a
+    field the target gained after the branch was cut reads as removed by the branch. The README's
+    way of accepting one intended break must make exactly that break pass.
+    """
     require_toolchain("go-connectrpc")
     env = toolchain_env()
-    project = generate(tmp_path, "go-connectrpc", [], env)
+    project = generate(tmp_path, "go-connectrpc", ["ci=gitlab"], env)
     # make reads an unescaped # as a comment: the default must still name the branch.
     assert "'.git#branch=main'" in run(["make", "breaking"], project, env).stdout
 
-    orders = project / "proto/ordersservice/v1/orders.proto"
-    changed = re.sub(r"\bint32 quantity\b", "string quantity", orders.read_text(), count=1)
-    assert changed != orders.read_text(), "the test needs a field to change"
-    orders.write_text(changed)
-    breaking = subprocess.run(
-        ["make", "breaking"], cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
+    # The target project gains a field after the merge request's branch was cut from it.
+    target = tmp_path / "target.git"
+    run(["git", "clone", "-q", "--bare", str(project), str(target)], tmp_path, env)
+    base = _git(project, env, "rev-parse", "HEAD")
+    upstream = tmp_path / "upstream"
+    run(["git", "clone", "-q", str(target), str(upstream)], tmp_path, env)
+    orders = Path("proto/ordersservice/v1/orders.proto")
+    gained = re.sub(r"(\nmessage Order \{\n)", r"\1  string note = 40;\n", (upstream / orders).read_text(), count=1)
+    assert gained != (upstream / orders).read_text(), "the test needs message Order"
+    (upstream / orders).write_text(gained)
+    _git(upstream, env, "commit", "-qam", "Orders gain a note")
+    _git(upstream, env, "push", "-q", "origin", "HEAD:main")
+    tip = _git(upstream, env, "rev-parse", "HEAD")
+    against_tip = _attempt(["make", "breaking", f"AGAINST=file://{target}#branch=main"], project, env)
+    assert against_tip.returncode != 0 and "FIELD_NO_DELETE" in against_tip.stdout, against_tip.stdout
+
+    pipeline: dict[str, Any] = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+    (script,) = pipeline["breaking"]["script"]
+    merge_request = {
+        **env,
+        "CI_MERGE_REQUEST_PROJECT_URL": f"file://{target.with_suffix('')}",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": "",
+    }
+    assert target.with_suffix("").as_posix() + ".git" == target.as_posix()
+    run(["bash", "-c", script], project, merge_request)
+
+    # A break of its own fails it, naming the rule.
+    original = (project / orders).read_text()
+    changed = re.sub(r"\bint32 quantity\b", "string quantity", original, count=1)
+    assert changed != original, "the test needs a field to change"
+    (project / orders).write_text(changed)
+    breaking = _attempt(["bash", "-c", script], project, merge_request)
     assert breaking.returncode != 0
-    output = breaking.stdout + breaking.stderr
-    assert '"quantity"' in output and 'changed type from "int32" to "string"' in output, output
+    assert 'error FIELD_SAME_TYPE : Field "3" with name "quantity"' in breaking.stdout, breaking.stdout
+    assert 'changed type from "int32" to "string"' in breaking.stdout, breaking.stdout
+
+    # The README's buf.yaml block accepts that rule for that file, and no other rule.
+    readme = (project / "README.md").read_text()
+    (block,) = re.findall(r"```yaml\n(breaking:\n.*?)```", readme, flags=re.DOTALL)
+    config: dict[str, Any] = yaml.safe_load((project / "buf.yaml").read_text())
+    accepted = yaml.safe_load(block)["breaking"]
+    assert {key: accepted[key] for key in config["breaking"]} == config["breaking"], "the README drops a setting"
+    config["breaking"] = accepted
+    (project / "buf.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    run(["bash", "-c", script], project, merge_request)
+    renamed = changed.replace("string currency = 4;", "string currency_code = 4;")
+    assert renamed != changed, "the test needs a field to rename"
+    (project / orders).write_text(renamed)
+    still = _attempt(["bash", "-c", script], project, merge_request)
+    assert still.returncode != 0, still.stdout
+    assert "FIELD_SAME_TYPE" not in still.stdout and "error FIELD_SAME_NAME" in still.stdout, still.stdout
+
+    # A merged results pipeline checks out the merge with the target's tip: it compares with that tip.
+    (project / orders).write_text(original)
+    _git(project, env, "checkout", "-q", "--", "buf.yaml")
+    _git(project, env, "pull", "-q", "--no-rebase", str(target), "main")
+    run(["bash", "-c", script], project, {**merge_request, "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": tip})
 
 
 def test_github_runs_make_breaking_on_pull_requests_against_their_base(cli: CliRunner, tmp_path: Path) -> None:
@@ -109,6 +174,7 @@ def test_gitlab_runs_every_job_and_make_breaking_in_merge_request_pipelines(cli:
     breaking = pipeline["breaking"]
     assert breaking["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert breaking["script"] == [
-        'make breaking AGAINST="$CI_MERGE_REQUEST_PROJECT_URL.git#branch=$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"'
+        'make breaking AGAINST="$CI_MERGE_REQUEST_PROJECT_URL.git'
+        '#ref=${CI_MERGE_REQUEST_TARGET_BRANCH_SHA:-$CI_MERGE_REQUEST_DIFF_BASE_SHA}"'
     ]
     assert breaking["variables"]["BUF_INPUT_HTTPS_PASSWORD"] == "$CI_JOB_TOKEN"
