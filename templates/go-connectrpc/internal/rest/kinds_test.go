@@ -114,8 +114,8 @@ func TestWrongValuesAreNamedInTheOrderTheProtoDeclaresThem(t *testing.T) {
 		fields = append(fields, violation.GetField()+": "+violation.GetDescription())
 	}
 	want := []string{
-		"count: must be a non-negative integer",
-		"big: must be a non-negative integer",
+		"count: must be an integer from 0 to 4294967295",
+		"big: must be an integer from 0 to 18446744073709551615",
 		"ratio: must be a number",
 		"precise: must be a number",
 		"color: must be one of red",
