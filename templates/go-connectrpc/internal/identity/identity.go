@@ -31,6 +31,17 @@ func (c Caller) IsAdmin() bool { return c.Role == RoleAdmin }
 // MayActOn reports whether the caller may act on the user with id: themself, or anyone as admin.
 func (c Caller) MayActOn(id uuid.UUID) bool { return c.IsAdmin() || c.UserID == id }
 
+// MayActOnID is MayActOn for an id as a request spells it. An id that is no UUID names nobody
+// but an admin may still ask for: it is refused to anyone else, and left to an admin's request
+// rules to name as malformed.
+func (c Caller) MayActOnID(raw string) bool {
+	if c.IsAdmin() {
+		return true
+	}
+	id, err := uuid.Parse(raw)
+	return err == nil && c.UserID == id
+}
+
 // Authenticator finds the caller in a request's headers, or fails with an Unauthenticated error.
 type Authenticator interface {
 	Authenticate(header http.Header) (Caller, error)
