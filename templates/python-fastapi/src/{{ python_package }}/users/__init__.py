@@ -1,0 +1,1 @@
+"""Users: accounts, their owners and their administrators."""

@@ -1,0 +1,1 @@
+"""Registration, login, and refresh-token rotation with reuse detection."""
