@@ -39,7 +39,7 @@ func (c Caller) MayActOnID(raw string) bool {
 		return true
 	}
 	id, err := uuid.Parse(raw)
-	return err == nil && c.UserID == id
+	return err == nil && c.MayActOn(id)
 }
 
 // Authenticator finds the caller in a request's headers, or fails with an Unauthenticated error.
