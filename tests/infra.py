@@ -407,9 +407,7 @@ def start_kafka(root: Path, tls: TlsFiles | None = None) -> Server:
     ports = _kafka_properties(workdir, tls)
     (workdir / "log4j2.xml").write_text(_LOG4J2)
     java = _kafka_java(workdir)
-    cluster = subprocess.run(
-        [*java, "kafka.tools.StorageTool", "random-uuid"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    cluster = _storage_tool(java, "random-uuid").strip()
     env = {} if tls is None else _kafka_tls_env(tls, ports)
     scram = [
         arg
@@ -418,10 +416,7 @@ def start_kafka(root: Path, tls: TlsFiles | None = None) -> Server:
         for arg in ("--add-scram", f"{mechanism}=[name={KAFKA_SASL_USERNAME},password={env['KAFKA_SASL_PASSWORD']}]")
     ]
     properties = str(workdir / "server.properties")
-    subprocess.run(
-        [*java, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster, "-c", properties, *scram],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+    _storage_tool(java, "format", "--standalone", "--ignore-formatted", "-t", cluster, "-c", properties, *scram)
     brokers = f"127.0.0.1:{ports.get('SASL_SSL', ports.get('PLAINTEXT'))}"
     server = _launch_kafka(workdir, brokers, env)
     create_topics(server.url, TOPICS, config=kafka_client_config({**env, "KAFKA_BROKERS": server.url}))
@@ -437,6 +432,22 @@ def _kafka_tls_env(tls: TlsFiles, ports: dict[str, int]) -> dict[str, str]:
         "KAFKA_SASL_PASSWORD": secrets.token_hex(16),
         "KAFKA_SSL_BROKERS": f"127.0.0.1:{ports['SSL']}",
     }
+
+
+def _storage_tool(java: list[str], *args: str, attempts: int = 3) -> str:
+    """Kafka's StorageTool's output; a failed run (seen once in CI, on a busy machine) is retried, and the
+    last failure is raised with what the tool printed, which CalledProcessError alone would hide."""
+    for attempt in range(1, attempts + 1):
+        result = subprocess.run([*java, "kafka.tools.StorageTool", *args], check=False, capture_output=True, text=True)
+        if result.returncode == 0:
+            return result.stdout
+        if attempt == attempts:
+            raise RuntimeError(
+                f"kafka StorageTool {args[0]} exited {result.returncode} {attempts} times; last output:\n"
+                f"{result.stdout[-2000:]}{result.stderr[-4000:]}"
+            )
+        time.sleep(1)
+    raise AssertionError("unreachable")
 
 
 def _kafka_java(workdir: Path) -> list[str]:

@@ -23,6 +23,7 @@ from tests.conformance.faults import (
     psql_session,
     send_sigterm,
 )
+from tests.conformance.relay import wait_ready
 
 REQUEST_TIMEOUT = 3
 POOL_SIZE = 3
@@ -166,7 +167,8 @@ def test_after_sigterm_readiness_fails_at_once_while_the_listener_serves_for_shu
 ) -> None:
     env = {"SHUTDOWN_DELAY": str(SHUTDOWN_DELAY), "SHUTDOWN_TIMEOUT": "5"}
     with instance(service, env, tmp_path) as api:
-        assert api.call("GET", "/readyz").status_code == 200
+        # /healthz answers before the set-up (migrations on a database of its own) has finished.
+        assert wait_ready(api, 60) == 200, "the instance never turned ready"
         send_sigterm(api.service.running)
         signalled = time.monotonic()
         readiness = _status(f"{api.service.url}/readyz")
