@@ -3,6 +3,7 @@
 //!
 //! Every client verifies its server's certificate and host name; nothing here turns that off.
 
+use std::error::Error;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -89,9 +90,13 @@ pub fn client_config(ca: Option<&CaBundle>) -> ClientConfig {
 /// Whether rustls's refusal is among `error`'s causes, itself or inside an I/O error: that is how
 /// a server certificate the configured CA did not sign comes back from a client over rustls.
 #[must_use]
-pub fn refused_by_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+pub fn refused_by_tls(error: &(dyn Error + 'static)) -> bool {
     let mut cause = Some(error);
-    while let Some(current) = cause {
+    while let Some(mut current) = cause {
+        // The redis crate keeps its cause behind an `Arc`, which hides the cause's type.
+        if let Some(shared) = current.downcast_ref::<Arc<dyn Error + Send + Sync>>() {
+            current = &**shared;
+        }
         let wrapped = current
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref);
@@ -108,6 +113,36 @@ pub fn refused_by_tls(error: &(dyn std::error::Error + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error that keeps its cause behind an `Arc`, as the redis crate does.
+    #[derive(Debug)]
+    struct Shared(Arc<dyn Error + Send + Sync>);
+
+    impl fmt::Display for Shared {
+        fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter.write_str("shared")
+        }
+    }
+
+    impl Error for Shared {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn finds_rustls_refusal_inside_io_errors_and_behind_arcs() {
+        let unknown_issuer = || {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+            )
+        };
+        assert!(refused_by_tls(&unknown_issuer()));
+        assert!(refused_by_tls(&Shared(Arc::new(unknown_issuer()))));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(!refused_by_tls(&Shared(Arc::new(refused))));
+    }
 
     #[test]
     fn refuses_a_missing_file_and_one_without_certificates() {
