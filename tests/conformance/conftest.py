@@ -54,6 +54,7 @@ IMPLEMENTED["rust-axum"] = (
     "consistency",
     "deadlines",
     "proxies",
+    "tls",
 )
 IMPLEMENTED["python-fastapi"] = (
     *CONTRACT_SECTIONS,
