@@ -79,6 +79,7 @@ IMPLEMENTED["java-spring"] = (
     "limits",
     "deadlines",
     "consistency",
+    "secrets",
 )
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
