@@ -28,6 +28,7 @@ from tests.projects import VARIANTS, RunningService, generate, require_toolchain
 
 if TYPE_CHECKING:
     from tests.conformance.client import Api
+    from tests.conformance.wire import IdleConnection
 
 # In the order a stack usually joins them: users, orders and events call the API as a logged-in
 # user when auth=jwt, and openapi fuzzes every documented operation.
@@ -118,6 +119,9 @@ class Service:
     variant: str
     answers: dict[str, str]
     running: RunningService
+    # Opened as soon as the service serves, so the two-minute idle check of `limits` overlaps
+    # every section that runs before it; None where `limits` does not run.
+    idle: IdleConnection | None = None
 
     @property
     def url(self) -> str:
@@ -159,7 +163,30 @@ def stack_of(item: pytest.Item) -> str | None:
     return callspec.params.get("stack")
 
 
+IDLE_CHECK = "test_an_idle_keep_alive_connection_is_closed_within_120_s"
+
+
+def service_param(item: pytest.Item) -> object:
+    callspec = getattr(item, "callspec", None)
+    return None if callspec is None else callspec.params.get("service")
+
+
+def idle_checks_last(items: list[pytest.Item]) -> None:
+    """Moves each service's two-minute idle check behind that service's other tests, within the
+    run pytest grouped for it: the connection opens when the service starts, so the wait overlaps
+    every other section instead of only those sorted before `limits`."""
+    for item in [item for item in items if getattr(item, "originalname", None) == IDLE_CHECK]:
+        key, end = service_param(item), items.index(item)
+        while end + 1 < len(items) and service_param(items[end + 1]) == key:
+            end += 1
+        items.remove(item)
+        items.insert(end, item)
+
+
+# trylast: after pytest has grouped the items by the session-scoped `service` parameter.
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    idle_checks_last(items)
     stacks = implemented()
     for item in items:
         if "conformance" not in item.nodeid:
@@ -212,7 +239,14 @@ def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     database = infra.fresh_database(services["DATABASE_URL"], re.sub(r"\W", "_", f"{stack}_{variant}"))
     run_env = {**env, **services, "DATABASE_URL": database, **SUITE_ENV}
     with served(project, run_env, parent / "logs") as running:
-        yield Service(stack, variant, answers, running)
+        idle = None
+        if "limits" in implemented()[stack] and variant != TLS_VARIANT:
+            from tests.conformance.wire import IdleConnection
+
+            idle = IdleConnection(running.url)
+        yield Service(stack, variant, answers, running, idle)
+        if idle is not None:
+            idle.close()
         exit_status = running.stop_gracefully()
         assert exit_status == 0, f"SIGTERM must stop the service cleanly (exit 0):\n{running.log()}"
 

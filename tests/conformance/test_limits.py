@@ -17,8 +17,9 @@ from tests import infra
 from tests.conformance.client import ORDER, Api, Headers
 from tests.conformance.conftest import Service
 from tests.conformance.wire import (
+    IDLE_SECONDS,
+    IDLE_SLACK_SECONDS,
     Header,
-    IdleConnection,
     MemoryWatch,
     Reply,
     address,
@@ -32,20 +33,9 @@ MIB = 1 << 20
 DEFAULT_LIMIT = 1_048_576
 ANSWER_SECONDS = 5
 SLOWLORIS_SECONDS = 15
-IDLE_SECONDS = 120
-# The idle watcher's own wake-up and the server's timer granularity.
-IDLE_SLACK_SECONDS = 5
 CHUNK = 256 * 1024
 CHUNKED: Header = ("Transfer-Encoding", "chunked")
 PARTIAL_HEAD = b"POST /api/v1/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def idle_connection(service: Service) -> Iterator[IdleConnection]:
-    """Opened before the module's other checks, so the two-minute idle check overlaps them."""
-    connection = IdleConnection(service.url, limit=IDLE_SECONDS + IDLE_SLACK_SECONDS)
-    yield connection
-    connection.close()
 
 
 def order_body(size: int) -> Iterator[bytes]:
@@ -187,8 +177,11 @@ def test_a_slow_request_head_is_cut_off(service: Service, trickle: bytes) -> Non
     assert closed_after <= SLOWLORIS_SECONDS, f"closed only after {closed_after:.1f} s"
 
 
-def test_an_idle_keep_alive_connection_is_closed_within_120_s(idle_connection: IdleConnection) -> None:
-    """The connection was opened when the module started; this waits only for what is left of 120 s."""
+def test_an_idle_keep_alive_connection_is_closed_within_120_s(service: Service) -> None:
+    """The service fixture opened the connection when the service started; this waits only for
+    what is left of 120 s."""
+    idle_connection = service.idle
+    assert idle_connection is not None, "the service fixture opens it wherever limits runs"
     assert idle_connection.status == 200
     remaining = idle_connection.open_since + IDLE_SECONDS + IDLE_SLACK_SECONDS - time.monotonic()
     idle_connection.watcher.join(timeout=max(remaining, 0) + 1)

@@ -143,10 +143,16 @@ def closed_within(url: str, partial_head: bytes, limit: float, trickle: bytes = 
     return None
 
 
+# Contract 10: an idle keep-alive connection is closed within two minutes. The slack covers the
+# idle watcher's own wake-up and the server's timer granularity.
+IDLE_SECONDS = 120
+IDLE_SLACK_SECONDS = 5
+
+
 class IdleConnection:
     """A keep-alive connection that served one request and then says nothing; a thread notes when it closes."""
 
-    def __init__(self, url: str, limit: float) -> None:
+    def __init__(self, url: str, limit: float = IDLE_SECONDS + IDLE_SLACK_SECONDS) -> None:
         host, port = address(url)
         self.sock = socket.create_connection((host, port), timeout=10)
         conn, reply = h11.Connection(h11.CLIENT), Reply()
