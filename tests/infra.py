@@ -437,17 +437,16 @@ def _kafka_tls_env(tls: TlsFiles, ports: dict[str, int]) -> dict[str, str]:
 def _storage_tool(java: list[str], *args: str, attempts: int = 3) -> str:
     """Kafka's StorageTool's output; a failed run (seen once in CI, on a busy machine) is retried, and the
     last failure is raised with what the tool printed, which CalledProcessError alone would hide."""
-    for attempt in range(1, attempts + 1):
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(1)
         result = subprocess.run([*java, "kafka.tools.StorageTool", *args], check=False, capture_output=True, text=True)
         if result.returncode == 0:
             return result.stdout
-        if attempt == attempts:
-            raise RuntimeError(
-                f"kafka StorageTool {args[0]} exited {result.returncode} {attempts} times; last output:\n"
-                f"{result.stdout[-2000:]}{result.stderr[-4000:]}"
-            )
-        time.sleep(1)
-    raise AssertionError("unreachable")
+    raise RuntimeError(
+        f"kafka StorageTool {args[0]} exited {result.returncode} {attempts} times; last output:\n"
+        f"{result.stdout[-2000:]}{result.stderr[-4000:]}"
+    )
 
 
 def _kafka_java(workdir: Path) -> list[str]:
