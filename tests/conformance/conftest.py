@@ -81,6 +81,7 @@ IMPLEMENTED["java-spring"] = (
     "deadlines",
     "consistency",
     "secrets",
+    "upgrade",
 )
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
