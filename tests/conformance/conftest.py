@@ -82,6 +82,7 @@ IMPLEMENTED["java-spring"] = (
     "consistency",
     "secrets",
     "upgrade",
+    "outbox",
 )
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
