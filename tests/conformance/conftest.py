@@ -83,6 +83,7 @@ IMPLEMENTED["java-spring"] = (
     "secrets",
     "upgrade",
     "outbox",
+    "replicas",
 )
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
