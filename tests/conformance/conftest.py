@@ -84,6 +84,7 @@ IMPLEMENTED["java-spring"] = (
     "upgrade",
     "outbox",
     "replicas",
+    "tls",
 )
 IMPLEMENTED["go-connectrpc"] = (
     *CONTRACT_SECTIONS,
