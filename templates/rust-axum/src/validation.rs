@@ -251,7 +251,7 @@ pub fn is_email(address: &str) -> bool {
 
 /// The `name=value` pairs of a query string, percent-decoded (`%31%30` is `10`); a pair that
 /// does not decode to UTF-8 keeps its raw text, which then fails validation as written.
-fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+pub(crate) fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
     let decode = |raw: &str| {
         percent_decode_str(raw)
             .decode_utf8()
